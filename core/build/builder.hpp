@@ -1,0 +1,65 @@
+#pragma once
+// Turns a composed config tree into built components: looks up `_target_` in the registry,
+// validates the table against the component's declared parameters, resolves `@references`
+// (one shared instance per path, cycles reported with their chain) and calls the factory.
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/node.hpp"
+#include "lighter/object.hpp"
+#include "lighter/value.hpp"
+#include "plugins/registry.hpp"
+
+namespace lighter::host {
+
+// A factory failed for a reason other than its config (exit code 1, not 2).
+class BuildError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Builder {
+ public:
+  Builder(const cfg::Node& root, const ComponentRegistry& registry);
+
+  // The component at `path` ("model", "trainer::callbacks::0"), built once and shared.
+  // `default_target` applies when the table has no `_target_` (the `[trainer]` table).
+  // Returns null for a null or `_disabled_` node.
+  ObjectPtr build(const std::string& path, std::optional<Kind> kind, const std::string& default_target = "");
+  // The plain value at `path` with references resolved.
+  Value plain(const std::string& path);
+  bool exists(const std::string& path) const;
+
+  // The library that made an object (for objects it makes later, like optimizers).
+  LibraryPtr library_of(const Object* object) const;
+
+ private:
+  friend class ConfigArgs;
+  struct Resolved {  // a node after following references: its path and node
+    std::string path;
+    const cfg::Node* node;
+  };
+
+  const cfg::Node& node_at(const std::string& path) const;
+  Resolved follow(const cfg::Node& node, const std::string& path);
+  bool is_component(const cfg::Node& node) const;
+  ObjectPtr build_node(const cfg::Node& node, const std::string& path, std::optional<Kind> kind,
+                       const std::string& default_target);
+  ObjectPtr construct(const cfg::Node& table, const std::string& path, const ComponentEntry& entry);
+  Value to_value(const cfg::Node& node, const std::string& path);
+  void enter(const std::string& path, const cfg::Location& where);
+  void leave();
+
+  const cfg::Node& root_;
+  const ComponentRegistry& registry_;
+  std::map<std::string, ObjectPtr> built_;
+  std::map<const Object*, LibraryPtr> origin_;
+  std::vector<std::string> active_;  // paths being resolved, for cycle reports
+};
+
+// "@a::b" -> "a::b"; nullopt for any other string.
+std::optional<std::string> reference_path(const cfg::Node& node);
+
+}  // namespace lighter::host

@@ -1,0 +1,160 @@
+#include "cli/cli.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/program_options.hpp>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+
+#include "build/builder.hpp"
+#include "cli/plugins_command.hpp"
+#include "config/error.hpp"
+#include "engine/runner.hpp"
+#include "lighter/version.hpp"
+#include "plugins/library.hpp"
+
+namespace po = boost::program_options;
+
+namespace lighter::host {
+
+namespace {
+
+const char* const kUsage =
+    "usage: lighter-host fit|validate|test|predict INPUT... [--ckpt_path P] [--weights_only]\n"
+    "                    [--verbose] [--return_predictions] [--print-config] [--dry-run]\n"
+    "       lighter-host plugins [--describe NAME]\n"
+    "       lighter-host --help | --version\n";
+
+const char* const kHelp =
+    "\n"
+    "INPUT is a TOML config file or an override `key::path=VALUE`; `a.toml,b.toml` equals\n"
+    "`a.toml b.toml`. Inputs apply left to right. `=key::path=VALUE` replaces, `~key::path` deletes.\n"
+    "\n"
+    "Stage options:\n"
+    "  --ckpt_path P         checkpoint to start from: last, best or a path (args::<stage>::ckpt_path)\n"
+    "  --weights_only        load only the model weights from the checkpoint\n"
+    "  --verbose             print the results table (validate, test; on by default)\n"
+    "  --return_predictions  keep predict outputs in memory (predict; on by default)\n"
+    "  --print-config        print the merged config as TOML and exit\n"
+    "  --dry-run             build every component (catching config errors) without running\n"
+    "\n"
+    "Exit codes: 0 success, 2 usage or config error (nothing run), 1 runtime failure,\n"
+    "130 interrupted. Environment: LIGHTER_DEBUG=1, LIGHTER_PLUGIN_PATH=dir:dir,\n"
+    "PL_GLOBAL_SEED / LIGHTER_SEED.\n";
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+void setup_logging() {
+  auto logger = spdlog::stderr_color_mt("lighter");
+  logger->set_pattern("%^[%l]%$ %v");
+  const char* debug = std::getenv("LIGHTER_DEBUG");
+  logger->set_level(debug && std::string(debug) != "0" && *debug ? spdlog::level::debug : spdlog::level::info);
+  spdlog::set_default_logger(logger);
+}
+
+int stage_command(const std::string& stage, const std::vector<std::string>& rest) {
+  po::options_description options;
+  options.add_options()("inputs", po::value<std::vector<std::string>>()->multitoken(), "")(
+      "ckpt_path", po::value<std::string>(), "")("weights_only", "")("verbose", "")("return_predictions", "")(
+      "print-config", "")("dry-run", "")("help,h", "");
+  po::positional_options_description positional;
+  positional.add("inputs", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(rest).options(options).positional(positional).run(), vm);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(e.what()));
+  }
+  if (vm.count("help")) {
+    std::fputs((std::string(kUsage) + kHelp).c_str(), stdout);
+    return kExitOk;
+  }
+  if (!vm.count("inputs")) throw UsageError(stage + " needs at least one config file");
+  const bool eval = stage == "validate" || stage == "test";
+  if (vm.count("verbose") && !eval) throw UsageError("--verbose applies to validate and test, not " + stage);
+  if (vm.count("return_predictions") && stage != "predict") throw UsageError("--return_predictions applies to predict only");
+  StageFlags flags;
+  if (vm.count("ckpt_path")) flags.ckpt_path = vm["ckpt_path"].as<std::string>();
+  if (vm.count("weights_only")) flags.weights_only = true;
+  if (vm.count("verbose")) flags.verbose = true;
+  if (vm.count("return_predictions")) flags.return_predictions = true;
+  flags.print_config = vm.count("print-config") > 0;
+  flags.dry_run = vm.count("dry-run") > 0;
+  return run_stage(stage, vm["inputs"].as<std::vector<std::string>>(), flags);
+}
+
+int plugins_subcommand(const std::vector<std::string>& rest) {
+  po::options_description options;
+  options.add_options()("describe", po::value<std::string>(), "")("help,h", "");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(rest).options(options).run(), vm);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(e.what()));
+  }
+  if (vm.count("help")) {
+    std::fputs("usage: lighter-host plugins [--describe NAME]\n", stdout);
+    return kExitOk;
+  }
+  std::optional<std::string> name;
+  if (vm.count("describe")) name = vm["describe"].as<std::string>();
+  return plugins_command(name);
+}
+
+int dispatch(const std::vector<std::string>& args) {
+  if (args.empty()) throw UsageError("no command given");
+  const std::string& command = args.front();
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "--help" || command == "-h" || command == "help") {
+    std::fputs((std::string(kUsage) + kHelp).c_str(), stdout);
+    return kExitOk;
+  }
+  if (command == "--version") {
+    std::fputs(fmt::format("lighter-host {} (SDK ABI {}.{}, libtorch {})\n", LIGHTER_VERSION_STRING, LIGHTER_SDK_ABI_MAJOR,
+                           LIGHTER_SDK_ABI_MINOR, LIGHTER_TORCH_VERSION)
+                   .c_str(),
+               stdout);
+    return kExitOk;
+  }
+  if (command == "fit" || command == "validate" || command == "test" || command == "predict") return stage_command(command, rest);
+  if (command == "plugins") return plugins_subcommand(rest);
+  throw UsageError("unknown command '" + command + "'" + [&] {
+    std::string hint = cfg::suggest(command, {"fit", "validate", "test", "predict", "plugins"});
+    return hint.empty() ? std::string() : " (" + hint + ")";
+  }());
+}
+
+void print_error(const std::string& line) { std::fputs((line + "\n").c_str(), stderr); }
+
+}  // namespace
+
+int run_cli(const std::vector<std::string>& args) {
+  setup_logging();
+  try {
+    return dispatch(args);
+  } catch (const UsageError& e) {
+    print_error(std::string("error: ") + e.what());
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  } catch (const cfg::ConfigError& e) {
+    print_error(e.what());
+    return kExitUsage;
+  } catch (const PluginError& e) {
+    print_error(std::string("error: ") + e.what());
+    return kExitUsage;
+  } catch (const ParamError& e) {
+    print_error(std::string("error: ") + e.what());
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    print_error(std::string("error: ") + e.what());
+    return kExitFailure;
+  }
+}
+
+}  // namespace lighter::host

@@ -1,0 +1,54 @@
+#include "cli/plugins_command.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <map>
+#include <vector>
+
+#include "config/error.hpp"
+#include "engine/trainer_options.hpp"
+#include "plugins/discovery.hpp"
+
+namespace lighter::host {
+
+namespace {
+
+std::string describe(const ComponentEntry& entry) {
+  const ComponentInfo& info = entry.info;
+  std::string out = fmt::format("{} ({})\n  {}\n  from: {}\n", info.name, kind_name(info.kind), info.doc, entry.source);
+  if (info.params.empty() && !info.positional) return out + "  parameters: none\n";
+  out += "  parameters:\n";
+  auto row = [&](const Param& p) {
+    std::string type = type_description(p.type);
+    if (p.component_kind) type += " (" + std::string(kind_name(*p.component_kind)) + ")";
+    const std::string fallback = p.required() ? "required" : "default " + p.default_value->repr();
+    out += fmt::format("    {:<24} {:<28} {:<20} {}\n", p.name, type, fallback, p.doc);
+  };
+  for (const auto& p : info.params) row(p);
+  if (info.positional) row(*info.positional);
+  return out;
+}
+
+}  // namespace
+
+int plugins_command(const std::optional<std::string>& name) {
+  ComponentRegistry registry = load_registry(discover_plugins(current_executable(), std::filesystem::current_path()));
+  registry.add_builtin(trainer_component());
+  if (name) {
+    const ComponentEntry* entry = registry.find(*name);
+    if (!entry) throw cfg::ConfigError("unknown component '" + *name + "'", "", {}, cfg::suggest(*name, registry.names()));
+    std::fputs(describe(*entry).c_str(), stdout);
+    return 0;
+  }
+  std::map<std::string, std::vector<const ComponentEntry*>> by_source;
+  for (const auto& [component, entry] : registry.entries()) by_source[entry.source].push_back(&entry);
+  for (const auto& [source, entries] : by_source) {
+    std::fputs(fmt::format("{}:\n", source).c_str(), stdout);
+    for (const auto* entry : entries)
+      std::fputs(fmt::format("  {:<48} {}\n", entry->info.name, kind_name(entry->info.kind)).c_str(), stdout);
+  }
+  return 0;
+}
+
+}  // namespace lighter::host

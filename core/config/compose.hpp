@@ -1,0 +1,62 @@
+// Composition of config inputs (SPEC §2): files and command-line overrides merged left to
+// right, then `%` macros expanded and Python-only features rejected.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "config/node.hpp"
+
+namespace lighter::cfg {
+
+// How a value is written into a tree at a key path.
+enum class Edit {
+    Merge,    // tables merge recursively, arrays extend, anything else replaces (files)
+    Set,      // tables merge, anything else replaces: arrays too (`a::b=VALUE` overrides)
+    Replace,  // replaces whatever is there (`"=key"`, `=a::b=VALUE`)
+    Delete,   // `"~key"`: the value says what goes, see merge_into
+};
+
+// Writes `value` at `path` below `root`, creating missing tables on the way (not for
+// Delete). Path components index into lists when the node there is a list (negative
+// counts from the end); an index out of range, or a path through a scalar, is an error.
+void apply_edit(Node& root, const std::vector<std::string>& path, Edit edit, const Node& value);
+
+// Merges `overlay` (one parsed file) into `base` with Edit::Merge. Keys of overlay tables
+// may carry an edit and be paths:
+//   "trainer::max_epochs" = 5    path key: intermediate tables are created
+//   "=key" = VALUE               replace instead of merging
+//   "~key" = true                delete the key (also {}, [] or "")
+//   "~key" = [0, -1]             delete these items of the list at key
+//   "~key" = ["a", "b"]          delete these keys of the table at key
+// Deleting what does not exist is an error naming the path and what does exist.
+// New content (a table that had no counterpart in base) follows the same rules.
+void merge_into(Node& base, const Node& overlay);
+
+// SPEC §1 inputs, applied left to right onto an empty table:
+//   file.toml / a.toml,b.toml          files (a comma list equals separate inputs)
+//   a::b::0::c=VALUE                   Edit::Set at that path
+//   =a::b=VALUE                        Edit::Replace
+//   ~a::b                              delete; ~a::b=[0,-1] / ~a::b=["k"] delete items/keys
+// An input is an override when it contains `=` or starts with `~`. In override keys only
+// `::` separates: `a.b=1` sets the key "a.b". VALUE is parsed as a TOML value (`1e-3`,
+// `true`, `[0,1]`, `"s"`, `{a=1}`); anything that is not one is a plain string
+// (`trainer::precision=bf16-mixed`). Override values are located at "<override>".
+// Then expand_macros and check_python_only run on the result.
+Node load_inputs(const std::vector<std::string>& inputs);
+
+// Replaces every string "%a::b" by a copy of the raw config at that path and every
+// "%other.toml::a::b" / "%other.toml" by a copy from that file (the path is relative to
+// the directory of the file holding the macro; for overrides, to the working directory).
+// A path component names a file when it is the first one and ends in ".toml". Macros inside
+// a copied file refer to that file. Cycles, missing files and missing keys are errors.
+void expand_macros(Node& root);
+
+// Rejects Sparkwheel's Python-only features: `$expression` strings, `_mode_` and
+// `_requires_` keys, each with what to write instead.
+void check_python_only(const Node& root);
+
+// Top-level keys outside trainer, model, data, args, vars, seed, in order (for a warning).
+std::vector<std::string> unknown_top_level_keys(const Node& root);
+
+}  // namespace lighter::cfg

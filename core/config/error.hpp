@@ -1,0 +1,57 @@
+// Config errors: one line each, in the form users see.
+//
+//   error: <file>[:<line>:<column>]: <key path>: <message>[ (<suggestion>)]
+//
+// Parts that are unknown are left out together with their separator, e.g.
+//   error: run.toml:4:7: model::optimizer::lrr: unknown parameter of torch.optim.Adam (did you mean 'lr'?)
+//   error: run.toml: cannot read config file (no such file)
+//   error: model::x: expected integer, got string
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "config/node.hpp"
+
+namespace lighter::cfg {
+
+class ConfigError : public std::runtime_error {
+public:
+    // `suggestion` is the bare hint ("did you mean 'lr'?"); it is rendered in parentheses.
+    ConfigError(std::string message, std::string key_path = {}, Location where = {},
+                std::string suggestion = {});
+
+    const std::string& file() const { return where_.file; }
+    const Location& where() const { return where_; }
+    const std::string& key_path() const { return key_path_; }
+    const std::string& message() const { return message_; }
+    const std::string& suggestion() const { return suggestion_; }
+
+private:
+    Location where_;
+    std::string key_path_;
+    std::string message_;
+    std::string suggestion_;
+};
+
+// Up to `max` candidates that look like a misspelling of `word`, best first: equal up to
+// case, then by Damerau-Levenshtein distance (within about a third of the longer word), then
+// candidates that extend `word` or that `word` extends.
+std::vector<std::string> closest_matches(std::string_view word,
+                                         const std::vector<std::string>& candidates,
+                                         size_t max = 3);
+
+// "did you mean 'a'?", "did you mean one of 'a', 'b'?" or "" for no matches.
+std::string did_you_mean(const std::vector<std::string>& matches);
+// did_you_mean(closest_matches(word, candidates)).
+std::string suggest(std::string_view word, const std::vector<std::string>& candidates);
+
+// "an integer", "a table": the noun with its indefinite article.
+std::string with_article(std::string_view noun);
+
+// "'a', 'b', 'c'" — at most `max` items, then ", ... (N in all)".
+std::string quoted_list(const std::vector<std::string>& items, size_t max = 12);
+
+}  // namespace lighter::cfg

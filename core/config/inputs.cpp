@@ -1,0 +1,98 @@
+// load_inputs: files and command-line overrides, left to right.
+#include <algorithm>
+
+#include "config/compose.hpp"
+#include "config/error.hpp"
+#include "config/keypath.hpp"
+#include "config/parse.hpp"
+
+namespace lighter::cfg {
+namespace {
+
+const Location kOverride{"<override>"};
+
+bool is_override(const std::string& input) {
+    return input.find('=') != std::string::npos || (!input.empty() && input.front() == '~');
+}
+
+void relocate(Node& node, const Location& where) {
+    node.loc = where;
+    if (node.is_array())
+        for (Node& item : node.array()) relocate(item, where);
+    if (node.is_table())
+        for (auto& entry : node.table()) relocate(entry.second, where);
+}
+
+// A TOML value when `text` is exactly one, else the text itself as a string.
+Node parse_override_value(const std::string& text) {
+    Node value = Node::make_string(text);
+    try {
+        Node document = parse_string("value = " + text, kOverride.file);
+        if (document.table().size() == 1 && document.find("value")) value = *document.find("value");
+    } catch (const ConfigError&) {
+        // not TOML: a plain string such as bf16-mixed
+    }
+    relocate(value, kOverride);
+    return value;
+}
+
+void apply_override(Node& root, const std::string& input) {
+    std::string_view text = input;
+    Edit edit = Edit::Set;
+    if (text.front() == '~' || text.front() == '=') {
+        edit = text.front() == '~' ? Edit::Delete : Edit::Replace;
+        text.remove_prefix(1);
+    }
+    const size_t equals = text.find('=');
+    if (equals == std::string_view::npos && edit != Edit::Delete) {
+        throw ConfigError("malformed override '" + input + "': expected KEY=VALUE", {}, kOverride,
+                          "write it like a::b=VALUE, =a::b=VALUE or ~a::b");
+    }
+    const std::string key(text.substr(0, equals));
+    const std::vector<std::string> path = split_key_path(key);
+    if (path.empty() || std::any_of(path.begin(), path.end(), [](const auto& part) { return part.empty(); })) {
+        throw ConfigError("malformed override '" + input + "': the key path has an empty part", key, kOverride,
+                          "separate keys with '::', like model::optimizer::lr=0.01");
+    }
+    const Node value = equals == std::string_view::npos
+                           ? Node::make_bool(true, kOverride)
+                           : parse_override_value(std::string(text.substr(equals + 1)));
+    try {
+        apply_edit(root, path, edit, value);
+    } catch (const ConfigError& error) {
+        throw ConfigError(error.message() + " (in override '" + input + "')", error.key_path(), error.where(),
+                          error.suggestion());
+    }
+}
+
+std::vector<std::string> split_commas(const std::string& input) {
+    std::vector<std::string> files;
+    size_t start = 0;
+    while (true) {
+        const size_t comma = input.find(',', start);
+        files.push_back(input.substr(start, comma == std::string::npos ? comma : comma - start));
+        if (files.back().empty())
+            throw ConfigError("empty config file name in input '" + input + "'", {}, {},
+                              "list files like a.toml,b.toml");
+        if (comma == std::string::npos) return files;
+        start = comma + 1;
+    }
+}
+
+}  // namespace
+
+Node load_inputs(const std::vector<std::string>& inputs) {
+    Node root = Node::make_table();
+    for (const std::string& input : inputs) {
+        if (is_override(input)) {
+            apply_override(root, input);
+            continue;
+        }
+        for (const std::string& file : split_commas(input)) merge_into(root, parse_file(file, file));
+    }
+    expand_macros(root);
+    check_python_only(root);
+    return root;
+}
+
+}  // namespace lighter::cfg

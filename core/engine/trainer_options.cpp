@@ -1,0 +1,126 @@
+#include "engine/trainer_options.hpp"
+
+#include <cmath>
+
+#include "engine/trainer.hpp"
+#include "lighter/args.hpp"
+
+namespace lighter::host {
+
+int64_t BatchLimit::of(int64_t available) const {
+  if (count) return std::min(*count, available);
+  return static_cast<int64_t>(std::floor(fraction * static_cast<double>(available)));
+}
+
+int64_t TrainerOptions::effective_max_epochs() const {
+  if (fast_dev_run > 0) return 1;
+  if (max_epochs >= 0) return max_epochs;
+  return max_steps >= 0 ? std::numeric_limits<int64_t>::max() : 1000;
+}
+
+namespace {
+
+Param limit(const std::string& name, const std::string& what) {
+  Param p = param::any(name, Value(1.0), "how much of the " + what + " data to use: a batch count or a fraction");
+  p.type = Type::Int | Type::Float;
+  p.check = [](const Value& v) -> std::string {
+    if (v.is_int()) return v.as_int() >= 0 ? "" : "a batch count >= 0";
+    return v.as_number() >= 0.0 && v.as_number() <= 1.0 ? "" : "a fraction in [0, 1] or a batch count";
+  };
+  return p;
+}
+
+BatchLimit read_limit(const Args& args, const std::string& name) {
+  Value v = args.get<Value>(name);
+  BatchLimit limit;
+  if (v.is_int()) limit.count = v.as_int();
+  else limit.fraction = v.as_number();
+  return limit;
+}
+
+Param at_least(Param p, int64_t minimum) {
+  p.check = [minimum](const Value& v) -> std::string {
+    return v.as_int() >= minimum ? "" : "an integer >= " + std::to_string(minimum);
+  };
+  return p;
+}
+
+std::vector<Param> trainer_params() {
+  Param fast_dev_run = param::any("fast_dev_run", Value(false), "run N (true: 1) batches of each loop, write nothing");
+  fast_dev_run.type = Type::Bool | Type::Int;
+  Param num_threads = param::integer("num_threads", std::nullopt, "intra-op CPU threads (default: the machine's cores)");
+  num_threads.type = Type::Int | Type::Null;
+  num_threads.default_value = Value();
+  Param clip = param::real("gradient_clip_val", std::nullopt, "clip gradients at this value (norm or value)");
+  clip.type = Type::Int | Type::Float | Type::Null;
+  clip.default_value = Value();
+  Param devices = param::any("devices", Value("auto"), "number of devices (1 or \"auto\")");
+  devices.type = Type::Int | Type::String;
+  return {
+      at_least(param::integer("max_epochs", -1, "stop after this many epochs (-1: 1000, or unlimited with max_steps)"), -1),
+      at_least(param::integer("max_steps", -1, "stop after this many optimizer steps (-1: no limit)"), -1),
+      param::choice("accelerator", {"auto", "cpu", "cuda"}, "auto", "device type"),
+      devices,
+      limit("limit_train_batches", "training"),
+      limit("limit_val_batches", "validation"),
+      limit("limit_test_batches", "test"),
+      limit("limit_predict_batches", "prediction"),
+      fast_dev_run,
+      at_least(param::integer("num_sanity_val_steps", 2, "validation batches run before training (-1: all)"), -1),
+      at_least(param::integer("check_val_every_n_epoch", 1, "validate every N training epochs"), 1),
+      at_least(param::integer("accumulate_grad_batches", 1, "accumulate gradients over N batches per optimizer step"), 1),
+      clip,
+      param::choice("gradient_clip_algorithm", {"norm", "value"}, "norm", "clip by total norm or by value"),
+      at_least(param::integer("log_every_n_steps", 50, "how often to log step values"), 1),
+      param::string("default_root_dir", ".", "where lighter_logs/version_N is created"),
+      param::boolean("enable_progress_bar", true, "show progress while running"),
+      param::boolean("deterministic", false, "use deterministic algorithms only"),
+      num_threads,
+      param::components("callbacks", Kind::Callback, "callbacks receiving the Lightning hooks"),
+  };
+}
+
+std::shared_ptr<Object> make_trainer(const Args& args) {
+  TrainerOptions o;
+  o.max_epochs = args.get<int64_t>("max_epochs");
+  o.max_steps = args.get<int64_t>("max_steps");
+  o.accelerator = args.get<std::string>("accelerator");
+  Value devices = args.get<Value>("devices");
+  if ((devices.is_int() && devices.as_int() != 1) || (devices.is_string() && devices.as_string() != "auto"))
+    args.fail("devices", "this build runs on one device; expected 1 or \"auto\", got " + devices.repr());
+  o.limit_train_batches = read_limit(args, "limit_train_batches");
+  o.limit_val_batches = read_limit(args, "limit_val_batches");
+  o.limit_test_batches = read_limit(args, "limit_test_batches");
+  o.limit_predict_batches = read_limit(args, "limit_predict_batches");
+  Value fdr = args.get<Value>("fast_dev_run");
+  o.fast_dev_run = fdr.is_bool() ? (fdr.as_bool() ? 1 : 0) : fdr.as_int();
+  if (o.fast_dev_run < 0) args.fail("fast_dev_run", "expected true, false or a batch count >= 0");
+  o.num_sanity_val_steps = args.get<int64_t>("num_sanity_val_steps");
+  o.check_val_every_n_epoch = args.get<int64_t>("check_val_every_n_epoch");
+  o.accumulate_grad_batches = args.get<int64_t>("accumulate_grad_batches");
+  o.gradient_clip_val = args.get_optional<double>("gradient_clip_val");
+  if (o.gradient_clip_val && *o.gradient_clip_val < 0) args.fail("gradient_clip_val", "expected a value >= 0");
+  o.gradient_clip_algorithm = args.get<std::string>("gradient_clip_algorithm");
+  o.log_every_n_steps = args.get<int64_t>("log_every_n_steps");
+  o.default_root_dir = args.get<std::string>("default_root_dir");
+  o.enable_progress_bar = args.get<bool>("enable_progress_bar");
+  o.deterministic = args.get<bool>("deterministic");
+  o.num_threads = args.get_optional<int64_t>("num_threads");
+  if (o.num_threads && *o.num_threads < 1) args.fail("num_threads", "expected a thread count >= 1");
+  o.callbacks = args.components<Callback>("callbacks");
+  return std::make_shared<PlTrainer>(std::move(o));
+}
+
+}  // namespace
+
+ComponentInfo trainer_component() {
+  ComponentInfo info;
+  info.name = "pytorch_lightning.Trainer";
+  info.kind = Kind::Trainer;
+  info.doc = "runs fit / validate / test / predict with Lightning's semantics";
+  info.params = trainer_params();
+  info.factory = make_trainer;
+  return info;
+}
+
+}  // namespace lighter::host

@@ -1,0 +1,44 @@
+#pragma once
+// `pytorch_lightning.Trainer`'s flags, with Lightning's defaults, and its component entry.
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "lighter/callback.hpp"
+#include "lighter/params.hpp"
+
+namespace lighter::host {
+
+// An int is a batch count, a float in [0, 1] a fraction of the loader's batches.
+struct BatchLimit {
+  std::optional<int64_t> count;
+  double fraction = 1.0;
+  int64_t of(int64_t available) const;
+};
+
+struct TrainerOptions {
+  int64_t max_epochs = -1;  // -1: 1000 unless max_steps is set (Lightning)
+  int64_t max_steps = -1;
+  std::string accelerator = "auto";
+  BatchLimit limit_train_batches, limit_val_batches, limit_test_batches, limit_predict_batches;
+  int64_t fast_dev_run = 0;  // batches per loop; 0 = off
+  int64_t num_sanity_val_steps = 2;
+  int64_t check_val_every_n_epoch = 1;
+  int64_t accumulate_grad_batches = 1;
+  std::optional<double> gradient_clip_val;
+  std::string gradient_clip_algorithm = "norm";
+  int64_t log_every_n_steps = 50;
+  std::string default_root_dir = ".";
+  bool enable_progress_bar = true;
+  bool deterministic = false;
+  std::optional<int64_t> num_threads;
+  std::vector<std::shared_ptr<Callback>> callbacks;
+
+  int64_t effective_max_epochs() const;
+};
+
+// The registry entry of `pytorch_lightning.Trainer` (built into the host).
+ComponentInfo trainer_component();
+
+}  // namespace lighter::host

@@ -1,0 +1,121 @@
+#include "plugins/discovery.hpp"
+
+#include <glob.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <sstream>
+
+#include "config/error.hpp"
+#include "config/parse.hpp"
+
+#ifndef LIGHTER_PLUGIN_RELDIR
+#define LIGHTER_PLUGIN_RELDIR "../lib/lighter/plugins"
+#endif
+
+namespace lighter::host {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::vector<fs::path> shared_objects_in(const fs::path& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".so" && e.is_regular_file()) out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<fs::path> glob_files(const fs::path& base, const std::string& pattern) {
+  const std::string full = (fs::path(pattern).is_absolute() ? fs::path(pattern) : base / pattern).string();
+  glob_t result{};
+  std::vector<fs::path> out;
+  if (::glob(full.c_str(), 0, nullptr, &result) == 0)
+    for (size_t i = 0; i < result.gl_pathc; ++i) out.emplace_back(result.gl_pathv[i]);
+  ::globfree(&result);
+  return out;
+}
+
+}  // namespace
+
+fs::path current_executable() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::path() : exe;
+}
+
+std::vector<fs::path> builtin_plugin_files(const fs::path& executable) {
+  const fs::path bindir = executable.parent_path();
+  const fs::path installed = bindir / LIGHTER_PLUGIN_RELDIR;
+  if (fs::is_directory(installed)) return shared_objects_in(installed);
+  // Build tree: <build>/core/lighter-host with plugins in <build>/plugins/<name>/.
+  std::vector<fs::path> out;
+  std::error_code ec;
+  for (const auto& dir : fs::directory_iterator(bindir.parent_path() / "plugins", ec))
+    if (dir.is_directory())
+      for (auto& file : shared_objects_in(dir.path())) out.push_back(file);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<fs::path> env_plugin_files(const char* plugin_path_env) {
+  std::vector<fs::path> out;
+  if (!plugin_path_env) return out;
+  std::stringstream list(plugin_path_env);
+  std::string dir;
+  while (std::getline(list, dir, ':')) {
+    if (dir.empty()) continue;
+    if (fs::is_regular_file(dir)) out.emplace_back(dir);
+    for (auto& file : shared_objects_in(dir)) out.push_back(file);
+  }
+  return out;
+}
+
+std::optional<std::vector<fs::path>> project_plugin_files(const fs::path& project_dir) {
+  const fs::path marker = project_dir / "__lighter__.toml";
+  if (!fs::exists(marker)) return std::nullopt;
+  const cfg::Node root = cfg::parse_file(marker, marker.string());
+  std::vector<std::string> patterns = {"*.so", "build/*.so"};
+  for (const auto& [key, value] : root.table()) {
+    if (key != "plugins") {
+      throw cfg::ConfigError("unknown key in the project marker, which accepts only 'plugins' (a list of globs)", key,
+                             value.loc, cfg::suggest(key, {"plugins"}));
+    }
+    if (!value.is_array())
+      throw cfg::ConfigError("expected a list of glob strings, got " + std::string(value.type_name()), key, value.loc);
+    patterns.clear();
+    for (const auto& item : value.array()) {
+      if (!item.is_string())
+        throw cfg::ConfigError("expected glob strings, got " + std::string(item.type_name()), key, item.loc);
+      patterns.push_back(item.as_string());
+    }
+  }
+  std::vector<fs::path> files;
+  for (const auto& pattern : patterns)
+    for (auto& file : glob_files(project_dir, pattern))
+      if (std::find(files.begin(), files.end(), file) == files.end()) files.push_back(file);
+  return files;
+}
+
+std::vector<PluginSource> discover_plugins(const fs::path& executable, const fs::path& working_dir) {
+  std::vector<PluginSource> sources;
+  for (auto& file : builtin_plugin_files(executable)) sources.push_back({file, ""});
+  for (auto& file : env_plugin_files(std::getenv("LIGHTER_PLUGIN_PATH"))) sources.push_back({file, ""});
+  if (auto files = project_plugin_files(working_dir))
+    for (auto& file : *files) sources.push_back({file, "project."});
+  return sources;
+}
+
+}  // namespace lighter::host
+
+namespace lighter::host {
+
+ComponentRegistry load_registry(const std::vector<PluginSource>& sources) {
+  ComponentRegistry registry;
+  for (const auto& source : sources) registry.add_library(PluginLibrary::load(source.file), source.prefix);
+  return registry;
+}
+
+}  // namespace lighter::host

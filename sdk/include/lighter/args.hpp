@@ -1,0 +1,123 @@
+#pragma once
+// The view a factory gets of its config table. Declared parameters are already validated
+// (known keys, types, required keys) when a factory runs; getters fill in declared defaults.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "lighter/object.hpp"
+#include "lighter/value.hpp"
+
+namespace lighter {
+
+// Thrown by Args::fail and by the host for config problems; rendered as one line
+// `error: FILE: KEY::PATH: MESSAGE` and exit code 2.
+class ParamError : public std::runtime_error {
+ public:
+  ParamError(std::string key_path, std::string message)
+      : std::runtime_error(key_path + ": " + message), key_path_(std::move(key_path)), message_(std::move(message)) {}
+  const std::string& key_path() const { return key_path_; }
+  const std::string& message() const { return message_; }
+
+ private:
+  std::string key_path_, message_;
+};
+
+class Args {
+ public:
+  virtual ~Args() = default;
+
+  const std::string& target() const { return target_; }
+  const std::string& path() const { return path_; }  // "model::network" — for messages
+
+  // True when the key is set to something other than null (explicitly or by default).
+  bool has(const std::string& key) const { return !value(key).is_null(); }
+
+  // Typed getters: bool, int64_t/int, double, std::string, std::vector of those, Value.
+  template <class T>
+  T get(const std::string& key) const {
+    return convert<T>(key, value(key));
+  }
+  template <class T>
+  std::optional<T> get_optional(const std::string& key) const {
+    Value v = value(key);
+    if (v.is_null()) return std::nullopt;
+    return convert<T>(key, v);
+  }
+
+  // A nested component, built by the host (shared if it is an `@reference`). Null -> nullptr.
+  template <class T = Object>
+  std::shared_ptr<T> component(const std::string& key) const {
+    return cast<T>(key, object(key));
+  }
+  // A list of components (`_args_` for positional ones); `_disabled_` ones are already gone.
+  template <class T = Object>
+  std::vector<std::shared_ptr<T>> components(const std::string& key) const {
+    std::vector<std::shared_ptr<T>> out;
+    auto all = objects(key);
+    for (size_t i = 0; i < all.size(); ++i) out.push_back(cast<T>(key + "::" + std::to_string(i), all[i]));
+    return out;
+  }
+
+  // A problem only the component can see (a bad combination, a missing file): one clear line.
+  [[noreturn]] void fail(const std::string& key, const std::string& message) const {
+    throw ParamError(key.empty() ? path_ : (path_.empty() ? key : path_ + "::" + key), message);
+  }
+
+  // Hooks the host implements.
+  virtual Value value(const std::string& key) const = 0;
+  virtual ObjectPtr object(const std::string& key) const = 0;
+  virtual std::vector<ObjectPtr> objects(const std::string& key) const = 0;
+
+ protected:
+  Args(std::string target, std::string path) : target_(std::move(target)), path_(std::move(path)) {}
+
+ private:
+  template <class T>
+  std::shared_ptr<T> cast(const std::string& key, const ObjectPtr& obj) const {
+    if (!obj) return nullptr;
+    auto typed = std::dynamic_pointer_cast<T>(obj);
+    if (!typed) fail(key, "expected " + expected_name<T>() + ", got " + obj->target() + " (" + kind_name(obj->kind()) + ")");
+    return typed;
+  }
+  template <class T>
+  static std::string expected_name() {
+    if constexpr (std::is_same_v<T, Object>) return "a component";
+    else return "a " + std::string(kind_name(T::static_kind)) + " component";
+  }
+
+  template <class T>
+  T convert(const std::string& key, const Value& v) const;
+
+  std::string target_, path_;
+};
+
+template <class T>
+T Args::convert(const std::string& key, const Value& v) const {
+  auto wrong = [&](const char* expected) -> T {
+    fail(key, std::string("expected ") + expected + ", got " + v.type_name() + " " + v.repr());
+  };
+  if constexpr (std::is_same_v<T, Value>) {
+    return v;
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return v.is_bool() ? v.as_bool() : wrong("a boolean");
+  } else if constexpr (std::is_integral_v<T>) {
+    return v.is_int() ? static_cast<T>(v.as_int()) : wrong("an integer");
+  } else if constexpr (std::is_floating_point_v<T>) {
+    return v.is_number() ? static_cast<T>(v.as_number()) : wrong("a number");
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    return v.is_string() ? v.as_string() : wrong("a string");
+  } else {
+    using E = typename T::value_type;
+    if (!v.is_array()) return wrong("a list");
+    T out;
+    for (size_t i = 0; i < v.as_array().size(); ++i) out.push_back(convert<E>(key + "::" + std::to_string(i), v.as_array()[i]));
+    return out;
+  }
+}
+
+}  // namespace lighter

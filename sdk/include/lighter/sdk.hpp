@@ -1,0 +1,17 @@
+#pragma once
+// The whole SDK: everything a plugin includes.
+#include "lighter/args.hpp"
+#include "lighter/callback.hpp"
+#include "lighter/data.hpp"
+#include "lighter/log.hpp"
+#include "lighter/metric.hpp"
+#include "lighter/model.hpp"
+#include "lighter/module.hpp"
+#include "lighter/object.hpp"
+#include "lighter/optim.hpp"
+#include "lighter/params.hpp"
+#include "lighter/plugin.hpp"
+#include "lighter/trainer.hpp"
+#include "lighter/value.hpp"
+#include "lighter/version.hpp"
+#include "lighter/writer.hpp"

@@ -1,0 +1,140 @@
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "config/compose.hpp"
+#include "config/error.hpp"
+#include "config/keypath.hpp"
+#include "config/parse.hpp"
+
+using namespace lighter::cfg;
+
+namespace {
+const std::string kData = (std::filesystem::path(LIGHTER_TEST_DATA_DIR) / "config").string();
+const std::string kBase = kData + "/base.toml";
+
+std::string load_error(const std::vector<std::string>& inputs) {
+    try {
+        load_inputs(inputs);
+    } catch (const ConfigError& error) {
+        return error.what();
+    }
+    return "(no error)";
+}
+
+const Node& at(const Node& root, const std::string& path) {
+    const Node* node = find_path(root, split_key_path(path));
+    REQUIRE(node != nullptr);
+    return *node;
+}
+
+// The value an override `key=text` stores.
+Node override_value(const std::string& text) { return at(load_inputs({"v=" + text}), "v"); }
+}  // namespace
+
+TEST_CASE("config inputs: files apply left to right", "[config][inputs]") {
+    const Node root = load_inputs({kBase, kData + "/overlay.toml"});
+    Node expected = parse_file(kBase, "base.toml");
+    merge_into(expected, parse_file(kData + "/overlay.toml", "overlay.toml"));
+    CHECK(root == expected);
+    CHECK(at(root, "trainer::max_epochs").loc.file == kData + "/overlay.toml");
+}
+
+TEST_CASE("config inputs: a comma list equals separate files", "[config][inputs]") {
+    const std::string overlay = kData + "/overlay.toml", extra = kData + "/extra.toml";
+    CHECK(load_inputs({kBase + "," + overlay + "," + extra}) == load_inputs({kBase, overlay, extra}));
+    CHECK(at(load_inputs({kBase + "," + extra}), "vars::extra").as_bool());
+    CHECK(load_error({kBase + ","}) ==
+          "error: empty config file name in input '" + kBase + ",' (list files like a.toml,b.toml)");
+    CHECK_THAT(load_error({kData + "/absent.toml"}),
+               Catch::StartsWith("error: " + kData + "/absent.toml: cannot read config file"));
+}
+
+TEST_CASE("config inputs: an override sets a value at a path", "[config][inputs]") {
+    const Node root = load_inputs({kBase, "trainer::max_epochs=50", "trainer::callbacks::0::patience=10",
+                                   "vars::hidden=512", "args::fit::ckpt_path=last"});
+    CHECK(at(root, "trainer::max_epochs").as_int() == 50);
+    CHECK(at(root, "trainer::callbacks::0::patience").as_int() == 10);
+    CHECK(at(root, "vars::hidden").as_int() == 512);
+    CHECK(at(root, "args::fit::ckpt_path").as_string() == "last");
+    CHECK(at(root, "trainer::max_epochs").loc.str() == "<override>");
+    CHECK(at(root, "trainer::callbacks::-1::path").as_string() == "preds.csv");  // untouched
+}
+
+TEST_CASE("config inputs: override values parse as TOML, else as plain strings", "[config][inputs]") {
+    CHECK(override_value("1e-3") == Node::make_float(1e-3));
+    CHECK(override_value("16") == Node::make_int(16));
+    CHECK(override_value("true") == Node::make_bool(true));
+    CHECK(override_value("\"s\"") == Node::make_string("s"));
+    CHECK(override_value("[0,1]") == Node::make_array({Node::make_int(0), Node::make_int(1)}));
+    CHECK(override_value("{a=1}") == Node::make_table({{"a", Node::make_int(1)}}));
+    CHECK(override_value("bf16-mixed") == Node::make_string("bf16-mixed"));
+    CHECK(override_value("32-true") == Node::make_string("32-true"));
+    CHECK(override_value("a=b") == Node::make_string("a=b"));  // splits at the first '='
+    CHECK(override_value("") == Node::make_string(""));
+    CHECK(override_value("1\nw = 2") == Node::make_string("1\nw = 2"));  // one value only
+    CHECK(override_value("2024-01-02") == Node::make_string("2024-01-02"));
+}
+
+TEST_CASE("config inputs: override tables merge, other values replace", "[config][inputs]") {
+    const Node root = load_inputs({kBase, "model::optimizer={lr=0.5}", "vars::tags=[\"cli\"]"});
+    CHECK(at(root, "model::optimizer::lr").as_float() == 0.5);
+    CHECK(at(root, "model::optimizer::_target_").as_string() == "torch.optim.Adam");
+    CHECK(at(root, "vars::tags") == Node::make_array({Node::make_string("cli")}));
+}
+
+TEST_CASE("config inputs: =key=VALUE replaces and ~key deletes", "[config][inputs]") {
+    const Node root = load_inputs({kBase, "=model::optimizer={_target_=\"torch.optim.SGD\"}", "~vars::hidden",
+                                   "~trainer::callbacks=[0]", "~model::network::_args_::-1"});
+    CHECK(at(root, "model::optimizer").keys() == std::vector<std::string>{"_target_"});
+    CHECK(at(root, "vars").keys() == std::vector<std::string>{"tags"});
+    CHECK(at(root, "trainer::callbacks").array().size() == 1);
+    CHECK(at(root, "trainer::callbacks::0::_target_").as_string() == "lighter.callbacks.CsvWriter");
+    CHECK(at(root, "model::network::_args_").array().size() == 1);
+}
+
+TEST_CASE("config inputs: dots in override keys are plain key characters", "[config][inputs]") {
+    const Node root = load_inputs({"a.b=1"});
+    CHECK(root.keys() == std::vector<std::string>{"a.b"});
+}
+
+TEST_CASE("config inputs: malformed overrides name the input", "[config][inputs]") {
+    CHECK(load_error({"=trainer::max_epochs"}) ==
+          "error: <override>: malformed override '=trainer::max_epochs': expected KEY=VALUE "
+          "(write it like a::b=VALUE, =a::b=VALUE or ~a::b)");
+    CHECK_THAT(load_error({"=5"}), Catch::Contains("malformed override '=5': expected KEY=VALUE"));
+    CHECK(load_error({"a::::b=1"}) ==
+          "error: <override>: a::::b: malformed override 'a::::b=1': the key path has an empty part "
+          "(separate keys with '::', like model::optimizer::lr=0.01)");
+    CHECK_THAT(load_error({"=x=1", "~"}), Catch::Contains("malformed override '~': the key path has an empty part"));
+    CHECK(load_error({kBase, "model::task::x=1"}) ==
+          "error: <override>: model::task: cannot reach 'x': the value here is a string, not a table or list "
+          "(in override 'model::task::x=1')");
+    CHECK(load_error({kBase, "trainer::callbacks::5::patience=1"}) ==
+          "error: <override>: trainer::callbacks: list index 5 is out of range (the list has 2 items) "
+          "(in override 'trainer::callbacks::5::patience=1')");
+    CHECK(load_error({kBase, "~vars::hiden"}) ==
+          "error: <override>: vars::hiden: cannot delete: no such key; existing keys: 'hidden', 'tags' "
+          "(in override '~vars::hiden') (did you mean 'hidden'?)");
+}
+
+TEST_CASE("config inputs: Python-only features are rejected", "[config][inputs]") {
+    CHECK(load_error({"model::lr=$1e-3 * 2"}) ==
+          "error: <override>: model::lr: `$` expressions are Python-only and not supported; "
+          "write the value directly, or use `@path` for a reference");
+    CHECK(load_error({"model::_mode_=callable"}) ==
+          "error: <override>: model::_mode_: `_mode_` is Python-only and not supported; components are always "
+          "constructed, for a callable use the component's own parameters");
+    CHECK(load_error({"model::_requires_=[\"@x\"]"}) ==
+          "error: <override>: model::_requires_: `_requires_` is Python-only and not supported; remove it, "
+          "dependencies are resolved through `@` references");
+    CHECK_THROWS_WITH(check_python_only(parse_string("[m]\nl = [1, \"$x\"]\n", "run.toml")),
+                      Catch::StartsWith("error: run.toml:2:9: m::l::1: `$` expressions are Python-only"));
+    CHECK_NOTHROW(check_python_only(parse_string("a = \"@model::network\"\nb = \"price in $\"\n", "run.toml")));
+}
+
+TEST_CASE("config inputs: unknown top-level keys are listed for a warning", "[config][inputs]") {
+    const Node root = parse_string("seed = 1\nextra = 2\n[trainer]\n[model]\n[data]\n[args]\n[vars]\n[defaults]\n",
+                                   "run.toml");
+    CHECK(unknown_top_level_keys(root) == std::vector<std::string>{"extra", "defaults"});
+    CHECK(unknown_top_level_keys(load_inputs({kBase})).empty());
+}
