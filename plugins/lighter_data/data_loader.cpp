@@ -1,0 +1,79 @@
+#include "data_loader.hpp"
+
+#include <numeric>
+
+#include "registrations.hpp"
+#include "seeding.hpp"
+
+namespace lighter::data {
+
+SeededDataLoader::SeededDataLoader(std::shared_ptr<Dataset> dataset, Options options)
+    : dataset_(std::move(dataset)), options_(options) {}
+
+int64_t SeededDataLoader::num_batches() const {
+  const int64_t n = dataset_->size(), b = options_.batch_size;
+  return options_.drop_last ? n / b : (n + b - 1) / b;
+}
+
+void SeededDataLoader::start_epoch(int64_t epoch) {
+  prefetcher_.reset();  // joins the previous epoch's workers before its state changes
+  started_ = true;
+  cursor_ = 0;
+  epoch_seed_ = derive_seed(options_.seed, static_cast<uint64_t>(epoch));
+  const int64_t n = dataset_->size();
+  if (options_.shuffle) {
+    torch::Generator generator = seeded_generator(epoch_seed_);
+    torch::Tensor perm = torch::randperm(n, generator, torch::kLong);
+    order_.assign(perm.data_ptr<int64_t>(), perm.data_ptr<int64_t>() + n);
+  } else {
+    order_.resize(n);
+    std::iota(order_.begin(), order_.end(), 0);
+  }
+  if (options_.num_workers > 0 && num_batches() > 0)
+    prefetcher_ = std::make_unique<Prefetcher>([this](int64_t i) { return load(i); }, num_batches(),
+                                               options_.num_workers, 2 * options_.num_workers);
+}
+
+std::optional<Dict> SeededDataLoader::next() {
+  if (!started_) start_epoch(0);
+  if (cursor_ >= num_batches()) return std::nullopt;
+  const int64_t index = cursor_++;
+  return prefetcher_ ? prefetcher_->take() : load(index);
+}
+
+Dict SeededDataLoader::load(int64_t batch_index) const {
+  const int64_t begin = batch_index * options_.batch_size;
+  const int64_t end = std::min<int64_t>(begin + options_.batch_size, static_cast<int64_t>(order_.size()));
+  std::vector<int64_t> indices(order_.begin() + begin, order_.begin() + end);
+  // Each batch has its own generator so random transforms do not depend on which thread loads it.
+  torch::Generator generator = seeded_generator(derive_seed(epoch_seed_, static_cast<uint64_t>(batch_index)));
+  return dataset_->get_batch(indices, generator);
+}
+
+void register_data_loader(Registrar& r) {
+  using namespace lighter::param;
+  Param seed = integer("seed", std::nullopt, "base seed of the shuffling order (null: drawn from the run's seed)");
+  seed.type = Type::Int | Type::Null;
+  seed.default_value = Value();
+  r.add<DataLoader>(
+      "torch.utils.data.DataLoader", "batches of a dataset, shuffled per epoch from a seed",
+      {component("dataset", Kind::Dataset, "the dataset to load from"),
+       integer("batch_size", 1, "samples per batch"), boolean("shuffle", false, "reshuffle the samples every epoch"),
+       integer("num_workers", 0, "threads loading batches ahead (0: load in the training thread)"),
+       boolean("drop_last", false, "drop the last batch when it is smaller than batch_size"), seed,
+       boolean("pin_memory", false, "accepted for Python configs; no effect (the trainer moves batches)")},
+      [](const Args& a) {
+        SeededDataLoader::Options options;
+        options.batch_size = a.get<int64_t>("batch_size");
+        if (options.batch_size < 1) a.fail("batch_size", "expected an integer >= 1");
+        options.shuffle = a.get<bool>("shuffle");
+        options.num_workers = a.get<int64_t>("num_workers");
+        if (options.num_workers < 0) a.fail("num_workers", "expected an integer >= 0");
+        options.drop_last = a.get<bool>("drop_last");
+        auto seed = a.get_optional<int64_t>("seed");
+        options.seed = seed ? static_cast<uint64_t>(*seed) : seed_from_default_generator();
+        return std::make_shared<SeededDataLoader>(a.component<Dataset>("dataset"), options);
+      });
+}
+
+}  // namespace lighter::data

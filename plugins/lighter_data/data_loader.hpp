@@ -1,0 +1,44 @@
+#pragma once
+// torch.utils.data.DataLoader: batches of a Dataset in a seeded per-epoch order.
+#include <lighter/data.hpp>
+
+#include <memory>
+
+#include "prefetcher.hpp"
+
+namespace lighter::data {
+
+class SeededDataLoader : public DataLoader {
+ public:
+  struct Options {
+    int64_t batch_size = 1;
+    bool shuffle = false;
+    int64_t num_workers = 0;  // > 0: that many threads load batches ahead, in order
+    bool drop_last = false;
+    uint64_t seed = 0;  // the order of epoch E depends only on (seed, E)
+  };
+  // With num_workers > 0 the dataset's get()/get_batch() run concurrently, so they must be
+  // safe to call from several threads (the built-in datasets only read).
+  SeededDataLoader(std::shared_ptr<Dataset> dataset, Options options);
+
+  int64_t num_batches() const override;
+  int64_t batch_size() const override { return options_.batch_size; }
+  void start_epoch(int64_t epoch) override;
+  // Starts epoch 0 if no epoch was started.
+  std::optional<Dict> next() override;
+
+  const Dataset& dataset() const { return *dataset_; }
+
+ private:
+  Dict load(int64_t batch_index) const;
+
+  std::shared_ptr<Dataset> dataset_;
+  Options options_;
+  bool started_ = false;
+  uint64_t epoch_seed_ = 0;
+  std::vector<int64_t> order_;  // sample indices of this epoch, in visiting order
+  int64_t cursor_ = 0;          // next batch index
+  std::unique_ptr<Prefetcher> prefetcher_;
+};
+
+}  // namespace lighter::data

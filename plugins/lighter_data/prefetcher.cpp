@@ -1,0 +1,59 @@
+#include "prefetcher.hpp"
+
+#include <stdexcept>
+
+namespace lighter::data {
+
+Prefetcher::Prefetcher(Load load, int64_t count, int64_t workers, int64_t capacity)
+    : load_(std::move(load)), count_(count), capacity_(std::max<int64_t>(capacity, 1)) {
+  if (workers < 1) throw std::invalid_argument("Prefetcher needs at least one worker");
+  for (int64_t i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
+}
+
+Prefetcher::~Prefetcher() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  space_.notify_all();
+  for (auto& worker : workers_) worker.join();
+}
+
+void Prefetcher::work() {
+  torch::NoGradGuard no_grad;  // grad mode is per thread; loading never needs autograd
+  for (;;) {
+    int64_t index;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      space_.wait(lock, [&] { return stopping_ || next_to_load_ >= count_ || next_to_load_ < next_to_take_ + capacity_; });
+      if (stopping_ || next_to_load_ >= count_) return;
+      index = next_to_load_++;
+    }
+    Loaded item;
+    try {
+      item.batch = load_(index);
+    } catch (...) {
+      item.error = std::current_exception();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      loaded_.emplace(index, std::move(item));
+    }
+    ready_.notify_all();
+  }
+}
+
+Dict Prefetcher::take() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (next_to_take_ >= count_) throw std::logic_error("Prefetcher::take past the last item");
+  const int64_t index = next_to_take_;
+  ready_.wait(lock, [&] { return loaded_.count(index) > 0; });
+  auto node = loaded_.extract(index);
+  ++next_to_take_;
+  lock.unlock();
+  space_.notify_all();
+  if (node.mapped().error) std::rethrow_exception(node.mapped().error);
+  return std::move(node.mapped().batch);
+}
+
+}  // namespace lighter::data

@@ -1,0 +1,148 @@
+// torch.optim.{SGD, Adam, AdamW, RMSprop, Adagrad}: configured options captured in a recipe;
+// create() builds the libtorch optimizer once the parameters are known.
+#include <lighter/module.hpp>
+#include <lighter/optim.hpp>
+
+#include <functional>
+
+#include "registrations.hpp"
+
+namespace lighter::torch_optim {
+
+namespace {
+using namespace lighter::param;
+using Create = std::function<std::unique_ptr<torch::optim::Optimizer>(std::vector<torch::Tensor>)>;
+
+class OptimizerRecipe : public Optimizer {
+ public:
+  OptimizerRecipe(std::string name, Create create) : name_(std::move(name)), create_(std::move(create)) {}
+  std::string name() const override { return name_; }
+  std::unique_ptr<torch::optim::Optimizer> create(std::vector<torch::Tensor> params) const override {
+    return create_(std::move(params));
+  }
+
+ private:
+  std::string name_;
+  Create create_;
+};
+
+template <class TorchOptimizer, class Options>
+std::shared_ptr<Optimizer> recipe(const Args& a, std::string name, Options options) {
+  auto made = std::make_shared<OptimizerRecipe>(std::move(name), [options](std::vector<torch::Tensor> params) {
+    return std::make_unique<TorchOptimizer>(std::move(params), options);
+  });
+  if (auto module = a.component<Module>("params")) made->params_module = module->ptr();
+  return made;
+}
+
+// Python's `Invalid learning rate: -1.0` checks, raised at config time with the key's path.
+double non_negative(const Args& a, const std::string& key) {
+  const double v = a.get<double>(key);
+  if (!(v >= 0.0)) a.fail(key, "expected a number >= 0, got " + std::to_string(v));
+  return v;
+}
+
+std::tuple<double, double> betas_of(const Args& a) {
+  auto betas = a.get<std::vector<double>>("betas");
+  if (betas.size() != 2) a.fail("betas", "expected a list of 2 numbers");
+  for (double b : betas)
+    if (!(b >= 0.0 && b < 1.0)) a.fail("betas", "expected values in [0, 1), got " + std::to_string(b));
+  return {betas[0], betas[1]};
+}
+
+std::vector<Param> with_params(std::vector<Param> own) {
+  own.insert(own.begin(), component("params", Kind::Module,
+                                    "module whose parameters are optimised (e.g. \"@model::network::0\"); "
+                                    "default: all the model's trainable parameters",
+                                    true));
+  return own;
+}
+
+Param betas() {
+  return list("betas", Type::Float, Value(Value::Array{0.9, 0.999}), "coefficients of the running averages");
+}
+
+void register_adam_family(Registrar& r) {
+  r.add<Optimizer>("torch.optim.Adam", "Adam",
+                   with_params({real("lr", 1e-3, "learning rate"), betas(),
+                                real("eps", 1e-8, "added to the denominator for numerical stability"),
+                                real("weight_decay", 0.0, "L2 penalty"),
+                                boolean("amsgrad", false, "use the AMSGrad variant")}),
+                   [](const Args& a) {
+                     return recipe<torch::optim::Adam>(a, "Adam",
+                                                       torch::optim::AdamOptions(non_negative(a, "lr"))
+                                                           .betas(betas_of(a))
+                                                           .eps(non_negative(a, "eps"))
+                                                           .weight_decay(non_negative(a, "weight_decay"))
+                                                           .amsgrad(a.get<bool>("amsgrad")));
+                   });
+  r.add<Optimizer>("torch.optim.AdamW", "Adam with decoupled weight decay",
+                   with_params({real("lr", 1e-3, "learning rate"), betas(),
+                                real("eps", 1e-8, "added to the denominator for numerical stability"),
+                                real("weight_decay", 1e-2, "decoupled weight decay coefficient"),
+                                boolean("amsgrad", false, "use the AMSGrad variant")}),
+                   [](const Args& a) {
+                     return recipe<torch::optim::AdamW>(a, "AdamW",
+                                                        torch::optim::AdamWOptions(non_negative(a, "lr"))
+                                                            .betas(betas_of(a))
+                                                            .eps(non_negative(a, "eps"))
+                                                            .weight_decay(non_negative(a, "weight_decay"))
+                                                            .amsgrad(a.get<bool>("amsgrad")));
+                   });
+}
+
+void register_classic(Registrar& r) {
+  r.add<Optimizer>("torch.optim.SGD", "stochastic gradient descent (optionally with momentum)",
+                   with_params({real("lr", 1e-3, "learning rate"), real("momentum", 0.0, "momentum factor"),
+                                real("dampening", 0.0, "dampening for momentum"),
+                                real("weight_decay", 0.0, "L2 penalty"),
+                                boolean("nesterov", false, "use Nesterov momentum")}),
+                   [](const Args& a) {
+                     const double momentum = non_negative(a, "momentum"), dampening = a.get<double>("dampening");
+                     const bool nesterov = a.get<bool>("nesterov");
+                     if (nesterov && (momentum <= 0 || dampening != 0))
+                       a.fail("nesterov", "Nesterov momentum needs momentum > 0 and dampening = 0");
+                     return recipe<torch::optim::SGD>(a, "SGD",
+                                                      torch::optim::SGDOptions(non_negative(a, "lr"))
+                                                          .momentum(momentum)
+                                                          .dampening(dampening)
+                                                          .weight_decay(non_negative(a, "weight_decay"))
+                                                          .nesterov(nesterov));
+                   });
+  r.add<Optimizer>("torch.optim.RMSprop", "RMSprop",
+                   with_params({real("lr", 1e-2, "learning rate"), real("alpha", 0.99, "smoothing constant"),
+                                real("eps", 1e-8, "added to the denominator for numerical stability"),
+                                real("weight_decay", 0.0, "L2 penalty"), real("momentum", 0.0, "momentum factor"),
+                                boolean("centered", false, "normalise by the estimated gradient variance")}),
+                   [](const Args& a) {
+                     return recipe<torch::optim::RMSprop>(a, "RMSprop",
+                                                          torch::optim::RMSpropOptions(non_negative(a, "lr"))
+                                                              .alpha(non_negative(a, "alpha"))
+                                                              .eps(non_negative(a, "eps"))
+                                                              .weight_decay(non_negative(a, "weight_decay"))
+                                                              .momentum(non_negative(a, "momentum"))
+                                                              .centered(a.get<bool>("centered")));
+                   });
+  r.add<Optimizer>("torch.optim.Adagrad", "Adagrad",
+                   with_params({real("lr", 1e-2, "learning rate"), real("lr_decay", 0.0, "learning-rate decay"),
+                                real("weight_decay", 0.0, "L2 penalty"),
+                                real("initial_accumulator_value", 0.0, "initial value of the squared-gradient sums"),
+                                real("eps", 1e-10, "added to the denominator for numerical stability")}),
+                   [](const Args& a) {
+                     return recipe<torch::optim::Adagrad>(
+                         a, "Adagrad",
+                         torch::optim::AdagradOptions(non_negative(a, "lr"))
+                             .lr_decay(non_negative(a, "lr_decay"))
+                             .weight_decay(non_negative(a, "weight_decay"))
+                             .initial_accumulator_value(non_negative(a, "initial_accumulator_value"))
+                             .eps(non_negative(a, "eps")));
+                   });
+}
+}  // namespace
+
+void register_optimizers(Registrar& registrar) {
+  register_classic(registrar);
+  register_adam_family(registrar);
+}
+
+}  // namespace lighter::torch_optim
