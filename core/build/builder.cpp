@@ -1,5 +1,7 @@
 #include "build/builder.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "build/config_args.hpp"
@@ -142,7 +144,8 @@ ObjectPtr Builder::construct(const cfg::Node& table, const std::string& path, co
   } catch (const cfg::ConfigError&) {
     throw;
   } catch (const ParamError& e) {
-    throw cfg::ConfigError(e.message(), e.key_path(), table.loc);
+    const cfg::Node* at = cfg::find_path(root_, cfg::split_key_path(e.key_path()));
+    throw cfg::ConfigError(e.message(), e.key_path(), at ? at->loc : table.loc);
   } catch (const BuildError&) {
     throw;
   } catch (const std::exception& e) {
@@ -152,6 +155,7 @@ ObjectPtr Builder::construct(const cfg::Node& table, const std::string& path, co
   if (!object)
     throw BuildError(path + ": " + entry.info.name + " (from " + entry.source + ") built nothing (its factory returned null)");
   object->set_target(entry.info.name);
+  spdlog::debug("built {} = {} (from {})", path, entry.info.name, entry.source);
   object = tie_to_library(std::move(object), entry.library);
   if (entry.library) origin_[object.get()] = entry.library;
   return object;

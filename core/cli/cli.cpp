@@ -9,9 +9,12 @@
 #include <cstdlib>
 #include <optional>
 
+#include <c10/util/Exception.h>
+
 #include "build/builder.hpp"
 #include "cli/plugins_command.hpp"
 #include "config/error.hpp"
+#include "engine/interrupt.hpp"
 #include "engine/runner.hpp"
 #include "lighter/version.hpp"
 #include "plugins/library.hpp"
@@ -151,6 +154,12 @@ int run_cli(const std::vector<std::string>& args) {
   } catch (const ParamError& e) {
     print_error(std::string("error: ") + e.what());
     return kExitUsage;
+  } catch (const Interrupted&) {
+    spdlog::warn("stopped by a signal after a completed step");
+    return kExitInterrupted;
+  } catch (const c10::Error& e) {
+    print_error(std::string("error: ") + e.what_without_backtrace());
+    return kExitFailure;
   } catch (const std::exception& e) {
     print_error(std::string("error: ") + e.what());
     return kExitFailure;

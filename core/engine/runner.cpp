@@ -8,9 +8,11 @@
 #include <random>
 
 #include "build/builder.hpp"
+#include "build/expand.hpp"
 #include "config/compose.hpp"
 #include "config/error.hpp"
 #include "config/print.hpp"
+#include "engine/interrupt.hpp"
 #include "engine/results_table.hpp"
 #include "engine/run_dir.hpp"
 #include "engine/stage_args.hpp"
@@ -68,7 +70,7 @@ int run_stage(const std::string& stage, const std::vector<std::string>& inputs, 
   for (const auto& key : cfg::unknown_top_level_keys(config))
     spdlog::warn("top-level key '{}' has no meaning to lighter (kept, usable as a macro source)", key);
   if (flags.print_config) {
-    std::fputs(cfg::to_toml(config).c_str(), stdout);
+    std::fputs(cfg::to_toml(expand_plain_references(config)).c_str(), stdout);
     return 0;
   }
   if (stage_args.ckpt_path)
@@ -87,6 +89,7 @@ int run_stage(const std::string& stage, const std::vector<std::string>& inputs, 
     return 0;
   }
 
+  install_interrupt_handlers();
   if (trainer->options().fast_dev_run == 0) {
     const auto dir = create_run_dir(trainer->options().default_root_dir);
     write_file_atomic(dir / "config.toml", cfg::to_toml(config));

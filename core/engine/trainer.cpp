@@ -1,5 +1,7 @@
 #include "engine/trainer.hpp"
 
+#include "engine/interrupt.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -13,6 +15,18 @@ std::string fmt_metrics(const std::map<std::string, double>& values) {
   std::string out;
   for (const auto& [k, v] : values) out += (out.empty() ? "" : ", ") + k + "=" + fmt::format("{:.4g}", v);
   return out;
+}
+
+// Runs a step method, adding where it failed; libtorch's errors lose their C++ backtrace.
+template <class Step>
+Dict run_step(const std::string& where, int64_t epoch, int64_t batch_idx, Step&& step) {
+  try {
+    return step();
+  } catch (const c10::Error& e) {
+    throw std::runtime_error(fmt::format("{} failed (epoch {}, batch {}): {}", where, epoch, batch_idx, e.what_without_backtrace()));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(fmt::format("{} failed (epoch {}, batch {}): {}", where, epoch, batch_idx, e.what()));
+  }
 }
 
 }  // namespace
@@ -126,7 +140,9 @@ void PlTrainer::train_epoch(Model& model, DataLoader& loader) {
     if (!next) break;
     Dict batch = to_device(*next);
     call_hooks(model, [&](Hooks& h) { h.on_train_batch_start(*this, model, batch, batch_idx); });
-    Dict outputs = normalize_outputs(model.training_step(batch, batch_idx), model.target() + ".training_step", true);
+    const std::string where = model.target() + ".training_step";
+    Dict outputs =
+        normalize_outputs(run_step(where, epoch_, batch_idx, [&] { return model.training_step(batch, batch_idx); }), where, true);
     torch::Tensor loss = loss_of(outputs, model.target() + ".training_step");
     if (!loss.requires_grad())
       throw std::runtime_error(model.target() + ".training_step returned a loss that does not require grad (is the network frozen?)");
@@ -139,6 +155,7 @@ void PlTrainer::train_epoch(Model& model, DataLoader& loader) {
     if (options_.enable_progress_bar && (global_step_ % options_.log_every_n_steps == 0) && !step_values.empty())
       spdlog::info("epoch {} batch {}/{} step {}: {}", epoch_, batch_idx + 1, total, global_step_, fmt_metrics(step_values));
     if (options_.max_steps >= 0 && global_step_ >= options_.max_steps) break;
+    check_interrupt();
   }
   if (val_loader_ && validation_due()) evaluate(model, *val_loader_, Eval::Validate, batches(*val_loader_, options_.limit_val_batches));
   training_ = true;
@@ -186,10 +203,13 @@ std::map<std::string, double> PlTrainer::evaluate(Model& model, DataLoader& load
     if (val) call_hooks(model, [&](Hooks& h) { h.on_validation_batch_start(*this, model, batch, batch_idx); });
     else call_hooks(model, [&](Hooks& h) { h.on_test_batch_start(*this, model, batch, batch_idx); });
     const std::string where = model.target() + (val ? ".validation_step" : ".test_step");
-    Dict outputs = normalize_outputs(val ? model.validation_step(batch, batch_idx) : model.test_step(batch, batch_idx), where, false);
+    Dict outputs = normalize_outputs(run_step(where, epoch_, batch_idx,
+                                              [&] { return val ? model.validation_step(batch, batch_idx) : model.test_step(batch, batch_idx); }),
+                                     where, false);
     if (val) call_hooks(model, [&](Hooks& h) { h.on_validation_batch_end(*this, model, outputs, batch, batch_idx); });
     else call_hooks(model, [&](Hooks& h) { h.on_test_batch_end(*this, model, outputs, batch, batch_idx); });
     logs_.take_step_values();
+    check_interrupt();
   }
   call_hooks(model, [&](Hooks& h) { val ? h.on_validation_epoch_end(*this, model) : h.on_test_epoch_end(*this, model); });
   auto results = logs_.finish_epoch(LogStore::Eval);
@@ -234,9 +254,10 @@ std::vector<Dict> PlTrainer::predict(Model& model, DataModule& data, bool return
     if (!next) break;
     Dict batch = to_device(*next);
     call_hooks(model, [&](Hooks& h) { h.on_predict_batch_start(*this, model, batch, batch_idx); });
-    Dict outputs = model.predict_step(batch, batch_idx);
+    Dict outputs = run_step(model.target() + ".predict_step", 0, batch_idx, [&] { return model.predict_step(batch, batch_idx); });
     call_hooks(model, [&](Hooks& h) { h.on_predict_batch_end(*this, model, outputs, batch, batch_idx); });
     if (return_predictions) predictions.push_back(outputs);
+    check_interrupt();
   }
   call_hooks(model, [&](Hooks& h) { h.on_predict_epoch_end(*this, model); });
   call_hooks(model, [&](Hooks& h) { h.on_predict_end(*this, model); });

@@ -1,6 +1,7 @@
 #include "plugins/discovery.hpp"
 
 #include <glob.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -114,7 +115,10 @@ namespace lighter::host {
 
 ComponentRegistry load_registry(const std::vector<PluginSource>& sources) {
   ComponentRegistry registry;
-  for (const auto& source : sources) registry.add_library(PluginLibrary::load(source.file), source.prefix);
+  for (const auto& source : sources) {
+    spdlog::debug("loading plugin {}", source.file.string());
+    registry.add_library(PluginLibrary::load(source.file), source.prefix);
+  }
   return registry;
 }
 

@@ -68,6 +68,9 @@ TEST_CASE("--print-config round-trips") {
   auto first = run_host({"fit", kSynthetic, "trainer::max_epochs=5", "--print-config"}, dir.path());
   REQUIRE(first.exit_code == 0);
   CHECK_THAT(first.out, Catch::Contains("max_epochs = 5"));
+  // Plain references are expanded; references to components would stay.
+  CHECK_THAT(first.out, Catch::Contains("in_features = 8"));
+  CHECK_THAT(first.out, !Catch::Contains("@vars::"));
   write_text(dir / "printed.toml", first.out);
   auto second = run_host({"fit", (dir / "printed.toml").string(), "--print-config"}, dir.path());
   REQUIRE(second.exit_code == 0);
@@ -168,4 +171,12 @@ TEST_CASE("a runtime failure exits 1 with a clear message") {
   CHECK_THAT(r.err, Catch::Contains("cannot be multiplied"));
   CHECK_THAT(r.err, !Catch::Contains("frame #"));
   CHECK(fs::exists(dir / "lighter_logs"));  // the run had started: its directory stays for inspection
+}
+
+TEST_CASE("SIGINT during fit finishes the step and exits 130") {
+  TempDir dir;
+  auto r = run_host({"fit", kSynthetic, "trainer::max_epochs=100000", "trainer::num_sanity_val_steps=0"}, dir.path(), {},
+                    "timeout --preserve-status -s INT 4");
+  CHECK(r.exit_code == 130);
+  CHECK_THAT(r.err, Catch::Contains("stopped by a signal after a completed step"));
 }

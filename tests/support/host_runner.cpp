@@ -21,11 +21,12 @@ std::string shell_quote(const std::string& s) {
 }
 }  // namespace
 
-HostResult run_host(const std::vector<std::string>& args, const fs::path& cwd, const std::map<std::string, std::string>& env) {
+HostResult run_host(const std::vector<std::string>& args, const fs::path& cwd, const std::map<std::string, std::string>& env,
+                    const std::string& wrapper) {
   TempDir capture;
   std::string command = "cd " + shell_quote(cwd.string()) + " && env";
   for (const auto& [key, value] : env) command += value.empty() ? " -u " + key : " " + shell_quote(key + "=" + value);
-  command += " " + shell_quote(LIGHTER_HOST_PATH);
+  command += " " + wrapper + " " + shell_quote(LIGHTER_HOST_PATH);
   for (const auto& arg : args) command += " " + shell_quote(arg);
   command += " >" + shell_quote((capture / "out").string()) + " 2>" + shell_quote((capture / "err").string()) + " </dev/null";
   const int status = std::system(command.c_str());

@@ -14,9 +14,9 @@ struct HostResult {
 };
 
 // Runs LIGHTER_HOST_PATH with `args` in `cwd`, with `env` added to (or, for empty values,
-// removed from) the environment.
+// removed from) the environment. `wrapper` is a command put in front (e.g. `timeout -s INT 3`).
 HostResult run_host(const std::vector<std::string>& args, const std::filesystem::path& cwd,
-                    const std::map<std::string, std::string>& env = {});
+                    const std::map<std::string, std::string>& env = {}, const std::string& wrapper = "");
 
 // A fresh directory under the system temp dir, removed when the object dies.
 class TempDir {
