@@ -161,6 +161,11 @@ ObjectPtr Builder::construct(const cfg::Node& table, const std::string& path, co
   return object;
 }
 
+ObjectPtr Builder::build_default(const std::string& target, const std::string& path, Kind kind) {
+  static const cfg::Node empty = cfg::Node::make_table();
+  return build_node(empty, path, kind, target);
+}
+
 Value Builder::to_value(const cfg::Node& node, const std::string& path) {
   const Resolved at = follow(node, path);
   const cfg::Node& n = *at.node;

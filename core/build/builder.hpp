@@ -28,6 +28,9 @@ class Builder {
   // `default_target` applies when the table has no `_target_` (the `[trainer]` table).
   // Returns null for a null or `_disabled_` node.
   ObjectPtr build(const std::string& path, std::optional<Kind> kind, const std::string& default_target = "");
+  // A component of type `target` with all its defaults, not from the config (the trainer's
+  // default logger and checkpoint callback); `path` names it in messages.
+  ObjectPtr build_default(const std::string& target, const std::string& path, Kind kind);
   // The plain value at `path` with references resolved.
   Value plain(const std::string& path);
   bool exists(const std::string& path) const;

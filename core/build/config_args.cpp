@@ -14,37 +14,33 @@ ConfigArgs::ConfigArgs(Builder& builder, const cfg::Node& table, const std::stri
 
 void ConfigArgs::resolve(Builder& builder, const cfg::Node* node, const Param& param, const cfg::Node& table) {
   const std::string key_path = cfg::join_key_path(this->path(), param.name);
-  const bool component_list = param.component_kind && accepts(param.type, Type::List);
   if (!node) {
-    Value fallback = param.default_value.value_or(Value());
-    if (component_list) lists_[param.name] = {};
-    else if (param.component_kind) objects_[param.name] = nullptr;
-    values_[param.name] = std::move(fallback);
+    values_[param.name] = param.default_value.value_or(Value());
     return;
   }
-  if (param.component_kind && accepts(param.type, Type::Component) && !component_list) {
+  if (param.component_kind) {
     const auto resolved = builder.follow(*node, key_path);
-    if (resolved.node->is_table() || reference_path(*node)) {
+    const bool list_given = resolved.node->is_array() && accepts(param.type, Type::List);
+    const bool component_given = builder.is_component(*resolved.node) && accepts(param.type, Type::Component);
+    if (list_given) {
+      auto& list = lists_[param.name];
+      for (size_t i = 0; i < resolved.node->array().size(); ++i)
+        if (ObjectPtr object = builder.build_node(resolved.node->array()[i],
+                                                  cfg::join_key_path(resolved.path, std::to_string(i)),
+                                                  param.component_kind, ""))
+          list.push_back(object);
+      values_[param.name] = Value();
+      return;
+    }
+    if (component_given) {
       ObjectPtr object = builder.build_node(*node, key_path, param.component_kind, "");
       if (!object && !accepts(param.type, Type::Null))
         throw cfg::ConfigError(param.name + " is required by " + target() + " but is disabled", key_path, node->loc);
       objects_[param.name] = object;
+      if (accepts(param.type, Type::List)) lists_[param.name] = object ? std::vector<ObjectPtr>{object} : std::vector<ObjectPtr>{};
       values_[param.name] = Value();
       return;
     }
-  }
-  if (component_list) {
-    if (!node->is_array())
-      throw cfg::ConfigError("expected a list of " + std::string(kind_name(*param.component_kind)) + " components, got " +
-                                 std::string(node->type_name()),
-                             key_path, node->loc);
-    auto& list = lists_[param.name];
-    for (size_t i = 0; i < node->array().size(); ++i)
-      if (ObjectPtr object = builder.build_node(node->array()[i], cfg::join_key_path(key_path, std::to_string(i)),
-                                                param.component_kind, ""))
-        list.push_back(object);
-    values_[param.name] = Value();
-    return;
   }
   Value value = builder.to_value(*node, key_path);
   check_value(value, param, key_path, node->loc);
@@ -63,20 +59,17 @@ Value ConfigArgs::value(const std::string& key) const {
 }
 
 ObjectPtr ConfigArgs::object(const std::string& key) const {
-  auto it = objects_.find(key);
-  if (it != objects_.end()) return it->second;
-  if (values_.count(key)) {
-    if (values_.at(key).is_null()) return nullptr;
-    fail(key, "expected a component, got " + std::string(values_.at(key).type_name()));
-  }
-  undeclared(key);
+  if (auto it = objects_.find(key); it != objects_.end()) return it->second;
+  if (!values_.count(key)) undeclared(key);
+  return nullptr;  // not given as a component: see value(key)
 }
 
 std::vector<ObjectPtr> ConfigArgs::objects(const std::string& key) const {
-  auto it = lists_.find(key);
-  if (it != lists_.end()) return it->second;
-  if (values_.count(key)) fail(key, "expected a list of components");
-  undeclared(key);
+  if (auto it = lists_.find(key); it != lists_.end()) return it->second;
+  if (!values_.count(key)) undeclared(key);
+  const Value& v = values_.at(key);
+  if (v.is_array() && !v.as_array().empty()) fail(key, "expected a list of components, got plain values " + v.repr());
+  return {};
 }
 
 }  // namespace lighter::host

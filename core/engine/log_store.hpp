@@ -22,6 +22,8 @@ class LogStore {
   std::map<std::string, double> finish_epoch(Loop loop);
 
   const std::map<std::string, double>& callback_metrics() const { return callback_metrics_; }
+  // Restores what a checkpoint recorded (a resumed run monitors the same values).
+  void set_callback_metrics(std::map<std::string, double> metrics) { callback_metrics_ = std::move(metrics); }
 
  private:
   std::map<std::string, double> step_values_;

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <algorithm>
 #include <random>
 
 #include "build/builder.hpp"
@@ -12,12 +13,14 @@
 #include "config/compose.hpp"
 #include "config/error.hpp"
 #include "config/print.hpp"
+#include "engine/checkpoint.hpp"
 #include "engine/interrupt.hpp"
 #include "engine/results_table.hpp"
 #include "engine/run_dir.hpp"
 #include "engine/stage_args.hpp"
 #include "engine/trainer.hpp"
 #include "lighter/data.hpp"
+#include "lighter/logger.hpp"
 #include "lighter/model.hpp"
 #include "plugins/discovery.hpp"
 
@@ -61,6 +64,24 @@ std::shared_ptr<T> require(Builder& builder, const std::string& key, Kind kind, 
   return object;
 }
 
+constexpr const char* kCsvLogger = "pytorch_lightning.loggers.CSVLogger";
+constexpr const char* kModelCheckpoint = "pytorch_lightning.callbacks.ModelCheckpoint";
+
+// Lightning's defaults: a CSV logger when `logger = true`, a ModelCheckpoint when checkpointing
+// is on and none is configured.
+void add_defaults(Builder& builder, const ComponentRegistry& registry, PlTrainer& trainer) {
+  if (trainer.options().default_logger && trainer.options().loggers.empty() && registry.find(kCsvLogger))
+    trainer.add_logger(std::dynamic_pointer_cast<Logger>(builder.build_default(kCsvLogger, "trainer::logger", Kind::Logger)));
+  const auto& callbacks = trainer.options().callbacks;
+  const bool has_checkpoint = std::any_of(callbacks.begin(), callbacks.end(), [](const auto& c) { return c->target() == kModelCheckpoint; });
+  if (trainer.options().enable_checkpointing && !has_checkpoint && registry.find(kModelCheckpoint))
+    trainer.add_callback(
+        std::dynamic_pointer_cast<Callback>(builder.build_default(kModelCheckpoint, "trainer::callbacks", Kind::Callback)));
+}
+
+void run(const std::string& stage, PlTrainer& trainer, Model& model, DataModule& data, const StageArgs& stage_args,
+         const std::optional<Dict>& checkpoint);
+
 }  // namespace
 
 int run_stage(const std::string& stage, const std::vector<std::string>& inputs, const StageFlags& flags) {
@@ -73,8 +94,6 @@ int run_stage(const std::string& stage, const std::vector<std::string>& inputs, 
     std::fputs(cfg::to_toml(expand_plain_references(config)).c_str(), stdout);
     return 0;
   }
-  if (stage_args.ckpt_path)
-    throw cfg::ConfigError("loading checkpoints is not supported by this build yet", "args::" + stage + "::ckpt_path");
 
   const uint64_t seed = choose_seed(config);
   torch::manual_seed(seed);
@@ -84,28 +103,56 @@ int run_stage(const std::string& stage, const std::vector<std::string>& inputs, 
   auto trainer = std::dynamic_pointer_cast<PlTrainer>(builder.build("trainer", Kind::Trainer, "pytorch_lightning.Trainer"));
   if (!trainer) throw cfg::ConfigError("the trainer must be pytorch_lightning.Trainer", "trainer");
   auto data = require<DataModule>(builder, "data", Kind::DataModule, "_target_ = \"lighter.LighterDataModule\"");
+  add_defaults(builder, registry, *trainer);
   if (flags.dry_run) {
     spdlog::info("dry run: model {}, data {} and trainer built; nothing was run", model->target(), data->target());
     return 0;
   }
 
+  std::optional<Dict> checkpoint;
+  if (stage_args.ckpt_path) {
+    const auto file = resolve_ckpt_path(*stage_args.ckpt_path, trainer->options().default_root_dir);
+    spdlog::info("loading checkpoint {}", file.string());
+    checkpoint = read_checkpoint(file);
+    if (stage != "fit") load_model_state(*model, *checkpoint, file);
+  }
   install_interrupt_handlers();
+  const std::string config_toml = cfg::to_toml(config);
+  trainer->set_config(config_to_ivalue(config));
   if (trainer->options().fast_dev_run == 0) {
     const auto dir = create_run_dir(trainer->options().default_root_dir);
-    write_file_atomic(dir / "config.toml", cfg::to_toml(config));
-    trainer->set_log_dir(dir);
+    write_file_atomic(dir / "config.toml", config_toml);
+    trainer->set_log_dir(dir, config_toml);
     spdlog::info("run directory: {}", dir.string());
   }
-  if (stage == "fit") {
-    trainer->fit(*model, *data);
-  } else if (stage == "validate" || stage == "test") {
-    auto results = stage == "validate" ? trainer->validate(*model, *data) : trainer->test(*model, *data);
-    if (stage_args.verbose) std::fputs(results_table(stage, results).c_str(), stdout);
-  } else {
-    auto predictions = trainer->predict(*model, *data, stage_args.return_predictions);
-    spdlog::info("predict: {} batches of predictions", predictions.size());
+  try {
+    run(stage, *trainer, *model, *data, stage_args, checkpoint);
+  } catch (const Interrupted&) {
+    trainer->finalize("interrupted");
+    throw;
+  } catch (...) {
+    trainer->finalize("failed");
+    throw;
   }
+  trainer->finalize("success");
   return 0;
 }
+
+namespace {
+
+void run(const std::string& stage, PlTrainer& trainer, Model& model, DataModule& data, const StageArgs& stage_args,
+         const std::optional<Dict>& checkpoint) {
+  if (stage == "fit") {
+    trainer.fit(model, data, checkpoint, stage_args.weights_only);
+  } else if (stage == "validate" || stage == "test") {
+    auto results = stage == "validate" ? trainer.validate(model, data) : trainer.test(model, data);
+    if (stage_args.verbose) std::fputs(results_table(stage, results).c_str(), stdout);
+  } else {
+    auto predictions = trainer.predict(model, data, stage_args.return_predictions);
+    spdlog::info("predict: {} batches of predictions", predictions.size());
+  }
+}
+
+}  // namespace
 
 }  // namespace lighter::host

@@ -1,14 +1,18 @@
 #pragma once
 // The trainer behind `pytorch_lightning.Trainer`: Lightning's loops and hook order over the
-// SDK's Model / DataModule / Callback interfaces.
+// SDK's Model / DataModule / Callback / Logger interfaces, plus checkpoints and resuming.
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/checkpoint.hpp"
 #include "engine/log_store.hpp"
+#include "engine/progress.hpp"
 #include "engine/trainer_options.hpp"
+#include "lighter/logger.hpp"
 #include "lighter/model.hpp"
 
 namespace lighter::host {
@@ -18,20 +22,29 @@ class PlTrainer : public lighter::Trainer {
   explicit PlTrainer(TrainerOptions options);
 
   const TrainerOptions& options() const { return options_; }
-  // Where this run writes (lighter_logs/version_N); empty for fast_dev_run / dry runs.
-  void set_log_dir(std::filesystem::path dir) { log_dir_ = std::move(dir); }
+  // Where this run writes (lighter_logs/version_N; never set for fast_dev_run / dry runs);
+  // the loggers get it and the run's config.
+  void set_log_dir(std::filesystem::path dir, const std::string& config_toml);
+  // The run's config, stored in checkpoints as hyper_parameters.config.
+  void set_config(c10::IValue config) { config_ = std::move(config); }
+  void add_callback(std::shared_ptr<Callback> callback) { options_.callbacks.push_back(std::move(callback)); }
+  void add_logger(std::shared_ptr<Logger> logger) { options_.loggers.push_back(std::move(logger)); }
 
-  void fit(Model& model, DataModule& data);
+  // `resume_from`: a checkpoint to continue from (weights, optimizer, progress, RNG, callbacks)
+  // or, with `weights_only`, to take only the weights from.
+  void fit(Model& model, DataModule& data, const std::optional<Dict>& resume_from = std::nullopt, bool weights_only = false);
   std::map<std::string, double> validate(Model& model, DataModule& data);
   std::map<std::string, double> test(Model& model, DataModule& data);
   std::vector<Dict> predict(Model& model, DataModule& data, bool return_predictions);
+  // Finishes the loggers ("success", "failed", "interrupted").
+  void finalize(const std::string& status);
 
   // lighter::Trainer
   const std::string& stage() const override { return stage_; }
   bool training() const override { return training_; }
   bool sanity_checking() const override { return sanity_checking_; }
-  int64_t current_epoch() const override { return epoch_; }
-  int64_t global_step() const override { return global_step_; }
+  int64_t current_epoch() const override { return progress_.epoch; }
+  int64_t global_step() const override { return progress_.global_step; }
   int64_t max_epochs() const override { return options_.effective_max_epochs(); }
   std::filesystem::path log_dir() const override { return log_dir_; }
   const std::map<std::string, double>& callback_metrics() const override { return logs_.callback_metrics(); }
@@ -41,6 +54,10 @@ class PlTrainer : public lighter::Trainer {
   void request_stop() override { should_stop_ = true; }
   bool should_stop() const override { return should_stop_; }
   torch::optim::Optimizer* optimizer() override { return optimizer_.get(); }
+  std::string optimizer_name() const override { return optimizer_name_; }
+  int64_t estimated_stepping_batches() const override { return stepping_batches_; }
+  void save_checkpoint(const std::filesystem::path& file, bool weights_only = false) override;
+  bool fast_dev_run() const override { return options_.fast_dev_run > 0; }
 
  private:
   enum class Eval { Validate, Test };
@@ -49,28 +66,47 @@ class PlTrainer : public lighter::Trainer {
   void end_stage(Model& model);
   template <class Hook>
   void call_hooks(Model& model, Hook&& hook);
+  void setup_optimization(Model& model, int64_t batches_per_epoch);
+  void restore(Model& model, const Dict& checkpoint);
+  void sanity_check(Model& model);
   void train_epoch(Model& model, DataLoader& loader);
+  void train_batch(Model& model, const Dict& batch, int64_t batch_idx, int64_t total);
   void optimizer_step(Model& model);
+  void epoch_scheduler_step();
   std::map<std::string, double> evaluate(Model& model, DataLoader& loader, Eval eval, int64_t max_batches);
   bool validation_due() const;
   int64_t batches(const DataLoader& loader, const BatchLimit& limit) const;
   Dict to_device(const Dict& batch) const;
-  void report_progress(const std::string& what, int64_t done, int64_t total);
+  void send_to_loggers(const std::map<std::string, double>& values, std::optional<int64_t> epoch);
 
   TrainerOptions options_;
   torch::Device device_{torch::kCPU};
   std::filesystem::path log_dir_;
+  c10::IValue config_;
   std::string stage_;
   bool training_ = false;
   bool sanity_checking_ = false;
   bool should_stop_ = false;
-  int64_t epoch_ = 0;
-  int64_t global_step_ = 0;
+  Progress progress_;
+  int64_t epoch_batches_ = 0;          // batches in the current training epoch
+  bool scheduler_step_pending_ = false;  // epoch trained, its epoch-interval scheduler step not yet taken
+  int64_t stepping_batches_ = 0;
   LogStore logs_;
+  ProgressReporter reporter_;
+  Model* model_ = nullptr;
   std::shared_ptr<torch::optim::Optimizer> optimizer_;
+  std::shared_ptr<const Optimizer> optimizer_recipe_;
+  std::string optimizer_name_;
   std::shared_ptr<Scheduler> scheduler_;
   std::shared_ptr<DataLoader> val_loader_;
 };
+
+// Lightning's order: every callback, then the model.
+template <class Hook>
+void PlTrainer::call_hooks(Model& model, Hook&& hook) {
+  for (auto& callback : options_.callbacks) hook(static_cast<Hooks&>(*callback));
+  hook(static_cast<Hooks&>(model));
+}
 
 // The step's outputs as a Dict with `loss` (Lighter's normalisation; throws on a missing
 // `total` in a loss table).

@@ -54,6 +54,9 @@ std::vector<Param> trainer_params() {
   Param clip = param::real("gradient_clip_val", std::nullopt, "clip gradients at this value (norm or value)");
   clip.type = Type::Int | Type::Float | Type::Null;
   clip.default_value = Value();
+  Param logger = param::components("logger", Kind::Logger, "true (a CSVLogger), false, a logger or a list of loggers");
+  logger.type = Type::Bool | Type::Component | Type::List;
+  logger.default_value = Value(true);
   Param devices = param::any("devices", Value("auto"), "number of devices (1 or \"auto\")");
   devices.type = Type::Int | Type::String;
   return {
@@ -77,6 +80,8 @@ std::vector<Param> trainer_params() {
       param::boolean("deterministic", false, "use deterministic algorithms only"),
       num_threads,
       param::components("callbacks", Kind::Callback, "callbacks receiving the Lightning hooks"),
+      logger,
+      param::boolean("enable_checkpointing", true, "add a ModelCheckpoint (last.ckpt) when none is configured"),
   };
 }
 
@@ -108,6 +113,10 @@ std::shared_ptr<Object> make_trainer(const Args& args) {
   o.num_threads = args.get_optional<int64_t>("num_threads");
   if (o.num_threads && *o.num_threads < 1) args.fail("num_threads", "expected a thread count >= 1");
   o.callbacks = args.components<Callback>("callbacks");
+  o.loggers = args.components<Logger>("logger");
+  const Value logger = args.get<Value>("logger");
+  o.default_logger = logger.is_bool() && logger.as_bool();
+  o.enable_checkpointing = args.get<bool>("enable_checkpointing");
   return std::make_shared<PlTrainer>(std::move(o));
 }
 

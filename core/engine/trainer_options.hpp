@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "lighter/callback.hpp"
+#include "lighter/logger.hpp"
 #include "lighter/params.hpp"
 
 namespace lighter::host {
@@ -34,6 +35,9 @@ struct TrainerOptions {
   bool deterministic = false;
   std::optional<int64_t> num_threads;
   std::vector<std::shared_ptr<Callback>> callbacks;
+  std::vector<std::shared_ptr<Logger>> loggers;
+  bool default_logger = true;       // `logger = true`: a CSVLogger is added when none is given
+  bool enable_checkpointing = true;  // a ModelCheckpoint is added when none is given
 
   int64_t effective_max_epochs() const;
 };

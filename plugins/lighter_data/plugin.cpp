@@ -6,4 +6,5 @@ LIGHTER_PLUGIN(registrar) {
   register_data_module(registrar);
   register_data_loader(registrar);
   register_synthetic(registrar);
+  register_csv(registrar);
 }

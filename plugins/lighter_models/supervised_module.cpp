@@ -46,7 +46,7 @@ Dict SupervisedModule::step(const Dict& batch, const std::string& mode, Loss los
     pred = probs.argmax(class_dim);
   }
   if (scored)
-    if (Metric* m = metrics(mode)) m->update(probs.defined() ? probs : pred, y);
+    update_metrics(mode, probs.defined() ? probs : pred, y);
 
   outputs.set("pred", pred);
   if (probs.defined()) outputs.set("probs", probs);

@@ -1,10 +1,10 @@
 // torch.optim.{SGD, Adam, AdamW, RMSprop, Adagrad}: configured options captured in a recipe;
 // create() builds the libtorch optimizer once the parameters are known.
-#include <lighter/module.hpp>
-#include <lighter/optim.hpp>
+#include <lighter/sdk.hpp>
 
 #include <functional>
 
+#include "optimizer_state.hpp"
 #include "registrations.hpp"
 
 namespace lighter::torch_optim {
@@ -15,22 +15,34 @@ using Create = std::function<std::unique_ptr<torch::optim::Optimizer>(std::vecto
 
 class OptimizerRecipe : public Optimizer {
  public:
-  OptimizerRecipe(std::string name, Create create) : name_(std::move(name)), create_(std::move(create)) {}
+  OptimizerRecipe(std::string name, Create create, const PythonLayout& layout)
+      : name_(std::move(name)), create_(std::move(create)), layout_(layout) {}
   std::string name() const override { return name_; }
   std::unique_ptr<torch::optim::Optimizer> create(std::vector<torch::Tensor> params) const override {
     return create_(std::move(params));
+  }
+  Dict state_dict(torch::optim::Optimizer& optimizer) const override {
+    return save_optimizer_state(layout_, optimizer);
+  }
+  void load_state_dict(torch::optim::Optimizer& optimizer, const Dict& state) const override {
+    load_optimizer_state(layout_, optimizer, state);
+  }
+  std::map<std::string, double> stats(torch::optim::Optimizer& optimizer) const override {
+    return optimizer_stats(layout_, optimizer);
   }
 
  private:
   std::string name_;
   Create create_;
+  const PythonLayout& layout_;
 };
 
 template <class TorchOptimizer, class Options>
-std::shared_ptr<Optimizer> recipe(const Args& a, std::string name, Options options) {
-  auto made = std::make_shared<OptimizerRecipe>(std::move(name), [options](std::vector<torch::Tensor> params) {
-    return std::make_unique<TorchOptimizer>(std::move(params), options);
-  });
+std::shared_ptr<Optimizer> recipe(const Args& a, std::string name, const PythonLayout& layout, Options options) {
+  auto made = std::make_shared<OptimizerRecipe>(
+      std::move(name),
+      [options](std::vector<torch::Tensor> params) { return std::make_unique<TorchOptimizer>(std::move(params), options); },
+      layout);
   if (auto module = a.component<Module>("params")) made->params_module = module->ptr();
   return made;
 }
@@ -69,7 +81,7 @@ void register_adam_family(Registrar& r) {
                                 real("weight_decay", 0.0, "L2 penalty"),
                                 boolean("amsgrad", false, "use the AMSGrad variant")}),
                    [](const Args& a) {
-                     return recipe<torch::optim::Adam>(a, "Adam",
+                     return recipe<torch::optim::Adam>(a, "Adam", adam_layout(),
                                                        torch::optim::AdamOptions(non_negative(a, "lr"))
                                                            .betas(betas_of(a))
                                                            .eps(non_negative(a, "eps"))
@@ -82,7 +94,7 @@ void register_adam_family(Registrar& r) {
                                 real("weight_decay", 1e-2, "decoupled weight decay coefficient"),
                                 boolean("amsgrad", false, "use the AMSGrad variant")}),
                    [](const Args& a) {
-                     return recipe<torch::optim::AdamW>(a, "AdamW",
+                     return recipe<torch::optim::AdamW>(a, "AdamW", adamw_layout(),
                                                         torch::optim::AdamWOptions(non_negative(a, "lr"))
                                                             .betas(betas_of(a))
                                                             .eps(non_negative(a, "eps"))
@@ -102,7 +114,7 @@ void register_classic(Registrar& r) {
                      const bool nesterov = a.get<bool>("nesterov");
                      if (nesterov && (momentum <= 0 || dampening != 0))
                        a.fail("nesterov", "Nesterov momentum needs momentum > 0 and dampening = 0");
-                     return recipe<torch::optim::SGD>(a, "SGD",
+                     return recipe<torch::optim::SGD>(a, "SGD", sgd_layout(),
                                                       torch::optim::SGDOptions(non_negative(a, "lr"))
                                                           .momentum(momentum)
                                                           .dampening(dampening)
@@ -115,7 +127,7 @@ void register_classic(Registrar& r) {
                                 real("weight_decay", 0.0, "L2 penalty"), real("momentum", 0.0, "momentum factor"),
                                 boolean("centered", false, "normalise by the estimated gradient variance")}),
                    [](const Args& a) {
-                     return recipe<torch::optim::RMSprop>(a, "RMSprop",
+                     return recipe<torch::optim::RMSprop>(a, "RMSprop", rmsprop_layout(),
                                                           torch::optim::RMSpropOptions(non_negative(a, "lr"))
                                                               .alpha(non_negative(a, "alpha"))
                                                               .eps(non_negative(a, "eps"))
@@ -130,7 +142,7 @@ void register_classic(Registrar& r) {
                                 real("eps", 1e-10, "added to the denominator for numerical stability")}),
                    [](const Args& a) {
                      return recipe<torch::optim::Adagrad>(
-                         a, "Adagrad",
+                         a, "Adagrad", adagrad_layout(),
                          torch::optim::AdagradOptions(non_negative(a, "lr"))
                              .lr_decay(non_negative(a, "lr_decay"))
                              .weight_decay(non_negative(a, "weight_decay"))

@@ -1,8 +1,11 @@
 #pragma once
-// torch.optim components. (LR schedulers, torch.optim.lr_scheduler.*, go in a schedulers.cpp
-// with its own register function.)
-#include <lighter/plugin.hpp>
+// torch.optim components, one register function per source file.
+#include <lighter/sdk.hpp>
 
 namespace lighter::torch_optim {
 void register_optimizers(Registrar& registrar);  // SGD, Adam, AdamW, RMSprop, Adagrad
+// lr_scheduler.{StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR}; calls the two below.
+void register_schedulers(Registrar& registrar);
+void register_one_cycle(Registrar& registrar);  // lr_scheduler.OneCycleLR
+void register_plateau(Registrar& registrar);    // lr_scheduler.ReduceLROnPlateau
 }  // namespace lighter::torch_optim

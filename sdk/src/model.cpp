@@ -77,6 +77,7 @@ OptimizerSetup LighterModule::configure_optimizers() {
   setup.optimizer = parts_.optimizer->create(std::move(trainable));
   setup.scheduler = parts_.scheduler;
   setup.name = parts_.optimizer->name();
+  setup.recipe = parts_.optimizer;
   return setup;
 }
 
@@ -107,8 +108,23 @@ void LighterModule::log_step_outputs(const std::string& mode, const Dict& output
 void LighterModule::log_epoch_metrics(const std::string& mode) {
   Metric* m = metrics(mode);
   if (!m) return;
-  for (const auto& [name, value] : m->compute()) log(mode + "/metrics/" + name + "/epoch", value.item<double>(), {false, true});
+  for (const auto& [name, value] : m->compute())
+    if (value.numel() == 1) log(mode + "/metrics/" + name + "/epoch", value.item<double>(), {false, true});
   m->reset();
+}
+
+void LighterModule::update_metrics(const std::string& mode, const torch::Tensor& preds, const torch::Tensor& target) {
+  Metric* m = metrics(mode);
+  if (!m) return;
+  for (const auto& [name, value] : m->forward(preds.detach(), target.detach()))
+    if (value.numel() == 1) log(mode + "/metrics/" + name + "/step", value.item<double>(), {true, false});
+}
+
+// Optimizer hyper-parameters once per epoch, at its first batch (Lighter's _log_optimizer_stats).
+void LighterModule::on_train_batch_start(Trainer& trainer, Model&, const Dict&, int64_t batch_idx) {
+  if (batch_idx != 0 || !parts_.optimizer || !trainer.optimizer()) return;
+  for (const auto& [name, value] : parts_.optimizer->stats(*trainer.optimizer()))
+    log("train/optimizer/" + trainer.optimizer_name() + "/" + name + "/epoch", value, {false, true});
 }
 
 void LighterModule::on_train_batch_end(Trainer&, Model&, const Dict& outputs, const Dict&, int64_t) {

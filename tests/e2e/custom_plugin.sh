@@ -7,6 +7,7 @@
 #    project components, `fit run.toml` succeeds, writes its run directory and the training loss
 #    falls from the first epoch to the last.
 set -euo pipefail
+umask 022  # the host refuses world-writable plugin files
 
 if (($# != 2)); then
   echo "usage: $0 SOURCE_ROOT BUILD_ROOT" >&2

@@ -20,6 +20,10 @@ const lighter::test::PluginHarness& models() { return lighter::test::plugin(LIGH
 class RecordingMetric : public lighter::Metric {
  public:
   void update(const torch::Tensor& preds, const torch::Tensor& target) override { updates.emplace_back(preds, target); }
+  std::vector<std::pair<std::string, torch::Tensor>> forward(const torch::Tensor& preds, const torch::Tensor& target) override {
+    update(preds, target);
+    return {};
+  }
   std::vector<std::pair<std::string, torch::Tensor>> compute() override { return {}; }
   void reset() override { updates.clear(); }
   std::vector<std::pair<torch::Tensor, torch::Tensor>> updates;

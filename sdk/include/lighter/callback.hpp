@@ -67,6 +67,9 @@ class Callback : public Object, public Hooks {
   static constexpr Kind static_kind = Kind::Callback;
   Kind kind() const override { return Kind::Callback; }
 
+  // Monitoring callbacks (checkpointing, early stopping) run their on_train_epoch_end after the
+  // epoch's logged values are final, as Lightning does; the others run before the model's hook.
+  virtual bool monitors_metrics() const { return false; }
   // Saved under the checkpoint's `callbacks` entry, keyed by state_key().
   virtual std::string state_key() const { return target(); }
   virtual Dict state_dict() const { return {}; }

@@ -21,6 +21,8 @@ struct OptimizerSetup {
   std::shared_ptr<torch::optim::Optimizer> optimizer;
   std::shared_ptr<Scheduler> scheduler;  // may be null
   std::string name;                      // "Adam": used in logged keys
+  // The recipe that made the optimizer: it saves and restores its state in checkpoints.
+  std::shared_ptr<const Optimizer> recipe;
 };
 
 class Model : public Object, public Hooks {
@@ -30,6 +32,9 @@ class Model : public Object, public Hooks {
 
   // The torch module whose parameters are trained and whose state_dict is checkpointed.
   virtual torch::nn::Module& module() = 0;
+  // Prefix of the module's names in a checkpoint's state_dict, as the Python model names them
+  // (a LighterModule keeps its network under "network.").
+  virtual std::string state_prefix() const { return ""; }
 
   // Step methods return their outputs as a Dict. Training must produce `loss`: a scalar
   // tensor, or a Dict of named losses with a `total` entry.
@@ -67,13 +72,18 @@ class LighterModule : public Model {
   explicit LighterModule(Parts parts);
 
   torch::nn::Module& module() override { return *parts_.network->ptr(); }
+  std::string state_prefix() const override { return "network."; }
   torch::Tensor forward(const torch::Tensor& x) { return parts_.network->forward(x); }
   OptimizerSetup configure_optimizers() override;
 
   Module& network() { return *parts_.network; }
   Module* criterion() { return parts_.criterion.get(); }
   Metric* metrics(const std::string& mode);  // "train", "val", "test"; may be null
+  // Updates the mode's metrics with a batch (torchmetrics' forward) and logs the batch values
+  // as `<mode>/metrics/<name>/step`; epoch values are logged at the epoch's end.
+  void update_metrics(const std::string& mode, const torch::Tensor& preds, const torch::Tensor& target);
 
+  void on_train_batch_start(Trainer&, Model&, const Dict&, int64_t batch_idx) override;
   void on_train_batch_end(Trainer&, Model&, const Dict& outputs, const Dict&, int64_t) override;
   void on_validation_batch_end(Trainer&, Model&, const Dict& outputs, const Dict&, int64_t) override;
   void on_test_batch_end(Trainer&, Model&, const Dict& outputs, const Dict&, int64_t) override;

@@ -4,6 +4,9 @@
 // model's trainable parameters unless the config's `params` selects a sub-module).
 #include <torch/torch.h>
 
+#include <map>
+#include <string>
+
 #include "lighter/data.hpp"
 #include "lighter/object.hpp"
 
@@ -19,6 +22,14 @@ class Optimizer : public Object {
   virtual std::unique_ptr<torch::optim::Optimizer> create(std::vector<torch::Tensor> params) const = 0;
   // The sub-module selected by `params = "@model::network::..."`, or null for "all".
   std::shared_ptr<torch::nn::Module> params_module;
+
+  // Python's optimizer.state_dict() layout, so checkpoints load in PyTorch:
+  // {"state": {index: {...}}, "param_groups": [{"lr": ..., "params": [index, ...]}, ...]}.
+  // Indices number the parameters across groups in order.
+  virtual Dict state_dict(torch::optim::Optimizer& optimizer) const;
+  virtual void load_state_dict(torch::optim::Optimizer& optimizer, const Dict& state) const;
+  // Hyper-parameters worth logging once per epoch ("lr", "momentum", "betas[0]", ...).
+  virtual std::map<std::string, double> stats(torch::optim::Optimizer& optimizer) const;
 };
 
 // Learning-rate schedules step the optimizer's param groups (interval "step" or "epoch").

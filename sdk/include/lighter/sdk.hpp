@@ -4,6 +4,7 @@
 #include "lighter/callback.hpp"
 #include "lighter/data.hpp"
 #include "lighter/log.hpp"
+#include "lighter/logger.hpp"
 #include "lighter/metric.hpp"
 #include "lighter/model.hpp"
 #include "lighter/module.hpp"

@@ -41,6 +41,14 @@ class Trainer : public Object {
   virtual void request_stop() = 0;
   virtual bool should_stop() const = 0;
   virtual torch::optim::Optimizer* optimizer() = 0;
+  // "Adam": the optimizer's name in logged keys (`train/optimizer/Adam/lr/epoch`).
+  virtual std::string optimizer_name() const = 0;
+  // Optimizer steps the whole fit will take (Lightning's estimated_stepping_batches).
+  virtual int64_t estimated_stepping_batches() const = 0;
+  // Writes a checkpoint in Lightning's layout, atomically (temp file + rename).
+  virtual void save_checkpoint(const std::filesystem::path& file, bool weights_only = false) = 0;
+  // True while fast_dev_run is on: callbacks that write files should write nothing.
+  virtual bool fast_dev_run() const = 0;
 };
 
 }  // namespace lighter

@@ -1,0 +1,140 @@
+#include "engine/checkpoint.hpp"
+
+#include <torch/serialize.h>
+
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <vector>
+
+#include "engine/run_dir.hpp"
+
+namespace lighter::host {
+
+namespace fs = std::filesystem;
+
+c10::IValue config_to_ivalue(const cfg::Node& node) {
+  switch (node.type()) {
+    case cfg::Node::Type::Null: return c10::IValue();
+    case cfg::Node::Type::Bool: return node.as_bool();
+    case cfg::Node::Type::Int: return static_cast<int64_t>(node.as_int());
+    case cfg::Node::Type::Float: return node.as_float();
+    case cfg::Node::Type::String: return node.as_string();
+    case cfg::Node::Type::Array: {
+      c10::impl::GenericList list(c10::AnyType::get());
+      for (const auto& item : node.array()) list.push_back(config_to_ivalue(item));
+      return list;
+    }
+    case cfg::Node::Type::Table: {
+      Dict table;
+      for (const auto& [key, value] : node.table()) table.set(key, config_to_ivalue(value));
+      return table.to_ivalue();
+    }
+  }
+  return c10::IValue();
+}
+
+void write_checkpoint(const fs::path& file, const Dict& checkpoint) {
+  const std::vector<char> bytes = torch::pickle_save(checkpoint.to_ivalue());
+  fs::create_directories(file.parent_path());
+  write_file_atomic(file, std::string(bytes.begin(), bytes.end()));
+}
+
+Dict read_checkpoint(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read checkpoint " + file.string());
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  c10::IValue value;
+  try {
+    value = torch::pickle_load(bytes);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("checkpoint " + file.string() + " is corrupt or not a torch checkpoint (" +
+                             e.what_without_backtrace() + ")");
+  }
+  if (!value.isGenericDict()) throw std::runtime_error("checkpoint " + file.string() + " does not hold a dict");
+  Dict checkpoint = Dict::from_ivalue(value);
+  if (!checkpoint.contains("state_dict") || !checkpoint.at("state_dict").isGenericDict())
+    throw std::runtime_error("checkpoint " + file.string() + " has no state_dict (keys: " +
+                             [&] {
+                               std::string keys;
+                               for (const auto& k : checkpoint.keys()) keys += (keys.empty() ? "" : ", ") + k;
+                               return keys;
+                             }() +
+                             ")");
+  return checkpoint;
+}
+
+Dict model_state_dict(Model& model) {
+  Dict state;
+  const std::string prefix = model.state_prefix();
+  for (const auto& item : model.module().named_parameters()) state.set(prefix + item.key(), item.value().detach().cpu());
+  for (const auto& item : model.module().named_buffers()) state.set(prefix + item.key(), item.value().detach().cpu());
+  return state;
+}
+
+void load_model_state(Model& model, const Dict& checkpoint, const fs::path& file) {
+  const Dict saved = Dict::from_ivalue(checkpoint.at("state_dict"));
+  const std::string prefix = model.state_prefix();
+  std::vector<std::string> missing, used;
+  torch::NoGradGuard no_grad;
+  auto restore = [&](const std::string& name, torch::Tensor& target) {
+    const c10::IValue* value = saved.find(prefix + name);
+    if (!value || !value->isTensor()) {
+      missing.push_back(prefix + name);
+      return;
+    }
+    const torch::Tensor& source = value->toTensor();
+    if (source.sizes() != target.sizes())
+      throw std::runtime_error("checkpoint " + file.string() + ": '" + prefix + name + "' has shape " +
+                               c10::str(source.sizes()) + " but the model's is " + c10::str(target.sizes()) +
+                               " (was it saved from a different network?)");
+    target.copy_(source);
+    used.push_back(prefix + name);
+  };
+  for (auto& item : model.module().named_parameters()) restore(item.key(), item.value());
+  for (auto& item : model.module().named_buffers()) restore(item.key(), item.value());
+  std::vector<std::string> unexpected;
+  for (const auto& key : saved.keys())
+    if (std::find(used.begin(), used.end(), key) == used.end()) unexpected.push_back(key);
+  auto listed = [](const std::vector<std::string>& keys) {
+    std::string out;
+    for (size_t i = 0; i < keys.size() && i < 5; ++i) out += (i ? ", '" : "'") + keys[i] + "'";
+    return keys.size() > 5 ? out + ", ... (" + std::to_string(keys.size()) + " in all)" : out;
+  };
+  if (!missing.empty())
+    throw std::runtime_error("checkpoint " + file.string() + " lacks weights the model has: " + listed(missing));
+  if (!unexpected.empty())
+    throw std::runtime_error("checkpoint " + file.string() + " has weights the model lacks: " + listed(unexpected));
+}
+
+fs::path resolve_ckpt_path(const std::string& value, const fs::path& root) {
+  if (value != "last" && value != "best") {
+    if (!fs::is_regular_file(value)) throw std::runtime_error("checkpoint " + value + " does not exist");
+    return value;
+  }
+  const fs::path logs = root / "lighter_logs";
+  int64_t newest = -1;
+  fs::path found;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(logs, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("version_", 0) != 0) continue;
+    int64_t n = -1;
+    try {
+      n = std::stoll(name.substr(8));
+    } catch (const std::exception&) {
+      continue;
+    }
+    const fs::path candidate = entry.path() / "checkpoints" / (value + ".ckpt");
+    if (n > newest && fs::is_regular_file(candidate)) {
+      newest = n;
+      found = candidate;
+    }
+  }
+  if (found.empty())
+    throw std::runtime_error("--ckpt_path " + value + ": no run under " + logs.string() + " has checkpoints/" + value +
+                             ".ckpt; train first, or give a checkpoint file's path");
+  return found;
+}
+
+}  // namespace lighter::host

@@ -1,0 +1,243 @@
+// lighter.datasets.CSV: a tabular dataset held in memory; `input` is the float32 feature row,
+// `target` a class index (int64) or regression value(s) (float32).
+#include <lighter/sdk.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "csv_reader.hpp"
+#include "registrations.hpp"
+
+namespace lighter::data {
+
+namespace {
+class CsvDataset : public Dataset {
+ public:
+  CsvDataset(torch::Tensor features, torch::Tensor targets)
+      : features_(std::move(features)), targets_(std::move(targets)) {}
+
+  int64_t size() const override { return features_.size(0); }
+
+  Dict get(int64_t index, torch::Generator&) const override {
+    check_index(index);
+    return {{"input", features_[index]}, {"target", targets_[index]}, {"id", index}};
+  }
+
+  Dict get_batch(const std::vector<int64_t>& indices, torch::Generator&) const override {
+    for (int64_t index : indices) check_index(index);
+    torch::Tensor ids = torch::tensor(indices, torch::kLong);
+    return {{"input", features_.index_select(0, ids)}, {"target", targets_.index_select(0, ids)}, {"id", ids}};
+  }
+
+ private:
+  void check_index(int64_t index) const {
+    if (index < 0 || index >= size())
+      throw std::out_of_range("CSV: index " + std::to_string(index) + " out of range for " + std::to_string(size()) +
+                              " rows");
+  }
+
+  torch::Tensor features_;  // float32 [N, F]
+  torch::Tensor targets_;   // int64 [N] or float32 [N] / [N, T]
+};
+
+std::optional<double> number(const std::string& text) {
+  size_t begin = text.find_first_not_of(" \t"), end = text.find_last_not_of(" \t");
+  if (begin == std::string::npos) return std::nullopt;
+  if (text[begin] == '+') ++begin;
+  double value = 0;
+  auto [stop, error] = std::from_chars(text.data() + begin, text.data() + end + 1, value);
+  if (error != std::errc() || stop != text.data() + end + 1) return std::nullopt;
+  return value;
+}
+
+char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> previous(b.size() + 1), current(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    current[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j)
+      current[j] = std::min(
+          {previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1)});
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+std::string quoted_list(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "'" : ", '") + name + "'";
+  return out;
+}
+
+class Columns {
+ public:
+  Columns(const Args& args, const std::string& path, const CsvTable& table) : a_(args), path_(path), t_(table) {}
+
+  size_t index(const std::string& key, const std::string& name) const {
+    auto it = std::find(t_.columns.begin(), t_.columns.end(), name);
+    if (it != t_.columns.end()) return static_cast<size_t>(it - t_.columns.begin());
+    std::string best;
+    size_t best_distance = std::max<size_t>(1, (name.size() + 1) / 3) + 1;
+    for (const auto& column : t_.columns)
+      if (size_t d = edit_distance(name, column); d < best_distance) best = column, best_distance = d;
+    a_.fail(key, "no column '" + name + "' in " + path_ + (best.empty() ? "" : "; did you mean '" + best + "'?") +
+                     " (columns: " + quoted_list(t_.columns) + ")");
+  }
+
+  // The column's value in `row` as a number, or a failure naming the line, row and column.
+  double number_at(const std::string& key, size_t row, size_t column) const {
+    if (auto value = number(t_.rows[row][column])) return *value;
+    a_.fail(key, path_ + ":" + std::to_string(t_.lines[row]) + ": column '" + t_.columns[column] + "' of row " +
+                     std::to_string(row) + " holds '" + t_.rows[row][column] + "', which is not a number");
+  }
+
+  bool numeric(size_t column) const {
+    return std::all_of(t_.rows.begin(), t_.rows.end(),
+                       [&](const auto& row) { return number(row[column]).has_value(); });
+  }
+
+  torch::Tensor floats(const std::string& key, const std::vector<size_t>& columns) const {
+    torch::Tensor out = torch::empty({static_cast<int64_t>(t_.rows.size()), static_cast<int64_t>(columns.size())});
+    auto data = out.accessor<float, 2>();
+    for (size_t r = 0; r < t_.rows.size(); ++r)
+      for (size_t c = 0; c < columns.size(); ++c) data[r][c] = static_cast<float>(number_at(key, r, columns[c]));
+    return out;
+  }
+
+  // Class indices: non-negative integers as they are; other labels mapped to their position
+  // among `classes` (default: the sorted unique labels, numerically when all are numbers).
+  torch::Tensor classes(size_t column, std::vector<std::string> classes) const {
+    std::vector<std::string> labels;
+    for (const auto& row : t_.rows) labels.push_back(row[column]);
+    auto is_index = [](const std::string& s) {
+      auto v = number(s);
+      return v && *v >= 0 && *v == std::floor(*v) && *v < 9.0e15;  // exact in a double
+    };
+    if (classes.empty() && std::all_of(labels.begin(), labels.end(), is_index)) {
+      std::vector<int64_t> indices;
+      for (const auto& label : labels) indices.push_back(static_cast<int64_t>(*number(label)));
+      return torch::tensor(indices, torch::kLong);
+    }
+    if (classes.empty()) classes = sorted_unique(labels);
+    std::map<std::string, int64_t> index_of;
+    for (size_t i = 0; i < classes.size(); ++i) index_of.emplace(classes[i], static_cast<int64_t>(i));
+    std::vector<int64_t> indices;
+    for (size_t r = 0; r < labels.size(); ++r) {
+      auto it = index_of.find(labels[r]);
+      if (it == index_of.end())
+        a_.fail("classes", path_ + ":" + std::to_string(t_.lines[r]) + ": label '" + labels[r] + "' of column '" +
+                               t_.columns[column] + "' is not one of " + quoted_list(classes));
+      indices.push_back(it->second);
+    }
+    std::string mapping;
+    for (size_t i = 0; i < classes.size(); ++i)
+      mapping += (i ? ", " : "") + std::to_string(i) + " = '" + classes[i] + "'";
+    log::info("CSV " + path_ + ": classes of column '" + t_.columns[column] + "': " + mapping);
+    return torch::tensor(indices, torch::kLong);
+  }
+
+ private:
+  static std::vector<std::string> sorted_unique(std::vector<std::string> labels) {
+    const bool numbers = std::all_of(labels.begin(), labels.end(), [](const auto& s) { return number(s).has_value(); });
+    std::sort(labels.begin(), labels.end(),
+              [&](const std::string& x, const std::string& y) { return numbers ? *number(x) < *number(y) : x < y; });
+    labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+    return labels;
+  }
+
+  const Args& a_;
+  const std::string& path_;
+  const CsvTable& t_;
+};
+
+// Column names given as a name, a column number (headerless files) or a list of them.
+std::vector<std::string> names(const Args& a, const std::string& key) {
+  auto name = [&](const Value& v) { return v.is_int() ? std::to_string(v.as_int()) : v.as_string(); };
+  Value v = a.get<Value>(key);
+  if (!v.is_array()) return {name(v)};
+  std::vector<std::string> out;
+  for (const auto& e : v.as_array()) out.push_back(name(e));
+  return out;
+}
+
+Param column_names(std::string name, std::optional<Value> default_value, std::string doc) {
+  Param p = param::any(std::move(name), std::move(default_value), std::move(doc));
+  p.type = Type::String | Type::Int | Type::List;
+  if (p.default_value) p.type = p.type | Type::Null;
+  p.element_type = Type::String | Type::Int;
+  return p;
+}
+
+std::shared_ptr<Dataset> build(const Args& a) {
+  const auto path = a.get<std::string>("path");
+  if (!std::filesystem::is_regular_file(path)) a.fail("path", "no such file '" + path + "'");
+  const auto delimiter = a.get<std::string>("delimiter");
+  if (delimiter.size() != 1 || delimiter == "\"" || delimiter == "\n" || delimiter == "\r")
+    a.fail("delimiter", "expected one character other than a quote or a line break, got '" + delimiter + "'");
+  CsvTable table;
+  try {
+    table = read_csv(path, delimiter[0], a.get<bool>("header"));
+  } catch (const std::runtime_error& e) {
+    a.fail("path", e.what());
+  }
+  if (table.rows.empty()) a.fail("path", path + " has no data rows");
+  Columns columns(a, path, table);
+
+  const auto target_names = names(a, "target");
+  std::vector<size_t> targets, features;
+  for (const auto& name : target_names) targets.push_back(columns.index("target", name));
+  auto is_target = [&](size_t c) { return std::find(targets.begin(), targets.end(), c) != targets.end(); };
+  if (a.has("features")) {
+    for (const auto& name : names(a, "features")) {
+      features.push_back(columns.index("features", name));
+      if (is_target(features.back())) a.fail("features", "column '" + name + "' is also the target");
+    }
+  } else {
+    std::vector<std::string> skipped;
+    for (size_t c = 0; c < table.columns.size(); ++c) {
+      if (is_target(c)) continue;
+      if (columns.numeric(c)) features.push_back(c);
+      else skipped.push_back(table.columns[c]);
+    }
+    if (!skipped.empty()) log::info("CSV " + path + ": skipping non-numeric columns " + quoted_list(skipped));
+    if (features.empty()) a.fail("features", path + " has no numeric columns besides the target");
+  }
+
+  torch::Tensor target;
+  const bool classification = a.get<std::string>("task") == "classification";
+  if (!classification && a.has("classes")) a.fail("classes", "only classification has classes");
+  if (classification) {
+    if (targets.size() != 1)
+      a.fail("target", "classification takes one target column, got " + quoted_list(target_names));
+    const auto classes = a.get_optional<std::vector<std::string>>("classes");
+    target = columns.classes(targets[0], classes.value_or(std::vector<std::string>{}));
+  } else {
+    target = columns.floats("target", targets);
+    if (!a.get<Value>("target").is_array()) target = target.squeeze(1);
+  }
+  return std::make_shared<CsvDataset>(columns.floats("features", features), target);
+}
+}  // namespace
+
+void register_csv(Registrar& r) {
+  using namespace lighter::param;
+  Param classes = list("classes", Type::String, Value(), "class labels in index order (default: sorted unique labels)");
+  classes.type = classes.type | Type::Null;
+  r.add<Dataset>("lighter.datasets.CSV", "a CSV table in memory: feature columns as input, target column(s) as target",
+                 {string("path", std::nullopt, "the CSV file (RFC 4180)"),
+                  column_names("target", std::nullopt, "target column name, or a list of names (regression)"),
+                  column_names("features", Value(), "feature columns (default: every other numeric column)"),
+                  choice("task", {"classification", "regression"}, "classification",
+                         "classification: int64 class indices; regression: float32 values"),
+                  classes, string("delimiter", ",", "field separator (one character)"),
+                  boolean("header", true, "the first row names the columns (else they are named 0, 1, ...)")},
+                 build);
+}
+
+}  // namespace lighter::data

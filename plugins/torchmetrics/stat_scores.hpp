@@ -1,0 +1,79 @@
+#pragma once
+// The core torchmetrics' classification metrics share: per-class true/false positive/negative
+// counts. A metric accumulates the counts over the epoch and reduces them in compute(), so its
+// value is exact over all samples (not a mean of batch values). Accuracy uses it now;
+// Precision, Recall and F1Score reduce the same counts differently.
+#include <lighter/sdk.hpp>
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace lighter::torchmetrics {
+
+enum class Task { Binary, Multiclass, Multilabel };
+enum class Average { Micro, Macro, Weighted, None };
+
+struct StatScoresOptions {
+  Task task = Task::Multiclass;
+  int64_t num_classes = 0;  // classes (multiclass) or labels (multilabel); 1 for binary
+  double threshold = 0.5;   // binary / multilabel probabilities above it are positive
+  int64_t top_k = 1;        // multiclass: a hit when the target is among the k highest scores
+  Average average = Average::Micro;
+  std::optional<int64_t> ignore_index;  // targets with this value are left out
+};
+
+// Counts of shape (num_classes) (1 for binary), int64.
+struct StatScores {
+  torch::Tensor tp, fp, tn, fn;
+
+  bool defined() const { return tp.defined(); }
+  void add(const StatScores& batch);
+  // No sample counted yet: every reduction of it is NaN.
+  bool empty() const;
+};
+
+// One batch's counts. preds: binary/multilabel probabilities, logits (sigmoid applied when
+// outside [0, 1]) or 0/1 labels; multiclass (N, C, ...) scores or (N, ...) class indices.
+// target: integer labels. Throws std::invalid_argument naming the metric for bad shapes/values.
+StatScores stat_scores(const StatScoresOptions& options, const torch::Tensor& preds, const torch::Tensor& target,
+                       const std::string& metric);
+
+// torchmetrics' _safe_divide: float32 division, 0 where the denominator is 0.
+torch::Tensor safe_divide(const torch::Tensor& num, const torch::Tensor& denom);
+// torchmetrics' _adjust_weights_safe_divide: the macro / weighted mean of per-class scores
+// (macro leaves out multiclass classes that never occur), or the scores themselves for None.
+torch::Tensor average_scores(const torch::Tensor& scores, const StatScoresOptions& options, const StatScores& s);
+
+// A metric over accumulated stat scores; subclasses give the name and the reduction.
+class StatScoresMetric : public Metric {
+ public:
+  explicit StatScoresMetric(StatScoresOptions options) : options_(std::move(options)) {}
+
+  void update(const torch::Tensor& preds, const torch::Tensor& target) override;
+  std::vector<std::pair<std::string, torch::Tensor>> forward(const torch::Tensor& preds,
+                                                             const torch::Tensor& target) override;
+  std::vector<std::pair<std::string, torch::Tensor>> compute() override;
+  void reset() override { state_ = {}; }
+
+  const StatScoresOptions& options() const { return options_; }
+
+ protected:
+  virtual std::string name() const = 0;
+  // Called with non-empty counts only.
+  virtual torch::Tensor reduce(const StatScores& s) const = 0;
+
+ private:
+  torch::Tensor value_of(const StatScores& s) const;
+
+  StatScoresOptions options_;
+  StatScores state_;
+};
+
+// The parameters torchmetrics' classification metrics share (task, num_classes, num_labels,
+// threshold, top_k, average, ignore_index), and the options they describe.
+std::vector<Param> stat_scores_params(const std::string& default_average);
+StatScoresOptions stat_scores_options(const Args& a);
+
+}  // namespace lighter::torchmetrics
