@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "engine/interrupt.hpp"
+#include "engine/start_time.hpp"
 #include "engine/trainer_steps.hpp"
 
 namespace lighter::host {
@@ -114,6 +115,12 @@ void PlTrainer::sanity_check(Model& model) {
   logs_ = LogStore();  // Lightning discards what the sanity check logged
 }
 
+int64_t PlTrainer::val_check_batch() const {
+  if (options_.fast_dev_run > 0) return epoch_batches_;
+  if (options_.val_check_interval.count) return *options_.val_check_interval.count;
+  return std::max<int64_t>(1, static_cast<int64_t>(options_.val_check_interval.fraction * static_cast<double>(epoch_batches_)));
+}
+
 bool PlTrainer::validation_due() const {
   if (!val_loader_) return false;
   if (options_.fast_dev_run > 0) return true;
@@ -133,12 +140,15 @@ void PlTrainer::train_epoch(Model& model, DataLoader& loader) {
     auto next = loader.next();
     if (!next) break;
     train_batch(model, to_device(*next), progress_.batches_done, epoch_batches_);
+    if (validation_due() && progress_.batches_done % val_check_batch() == 0) {
+      reporter_.finish();
+      evaluate(model, *val_loader_, Eval::Validate, batches(*val_loader_, options_.limit_val_batches));
+    }
     if (options_.max_steps >= 0 && progress_.global_step >= options_.max_steps) break;
     check_interrupt();
   }
   reporter_.finish();
   scheduler_step_pending_ = true;
-  if (validation_due()) evaluate(model, *val_loader_, Eval::Validate, batches(*val_loader_, options_.limit_val_batches));
   training_ = true;
   for (auto& callback : options_.callbacks)
     if (!callback->monitors_metrics()) callback->on_train_epoch_end(*this, model);
@@ -176,16 +186,21 @@ void PlTrainer::train_batch(Model& model, const Dict& batch, int64_t batch_idx, 
 }
 
 void PlTrainer::optimizer_step(Model& model) {
+  // Lightning's order: the hook sees the raw gradients, clipping follows.
+  call_hooks(model, [&](Hooks& h) { h.on_before_optimizer_step(*this, model, *optimizer_); });
   if (options_.gradient_clip_val && *options_.gradient_clip_val > 0) {
     auto params = model.module().parameters();
     if (options_.gradient_clip_algorithm == "value") torch::nn::utils::clip_grad_value_(params, *options_.gradient_clip_val);
     else torch::nn::utils::clip_grad_norm_(params, *options_.gradient_clip_val);
   }
-  call_hooks(model, [&](Hooks& h) { h.on_before_optimizer_step(*this, model, *optimizer_); });
   optimizer_->step();
   call_hooks(model, [&](Hooks& h) { h.on_before_zero_grad(*this, model, *optimizer_); });
   optimizer_->zero_grad();
   ++progress_.global_step;
+  if (!first_step_logged_) {
+    first_step_logged_ = true;
+    spdlog::debug("first optimizer step done {:.3f} s after the host started", seconds_since_start());
+  }
   if (scheduler_ && scheduler_->interval() == "step") scheduler_->step(std::nullopt);
 }
 

@@ -75,6 +75,7 @@ class PlTrainer : public lighter::Trainer {
   void epoch_scheduler_step();
   std::map<std::string, double> evaluate(Model& model, DataLoader& loader, Eval eval, int64_t max_batches);
   bool validation_due() const;
+  int64_t val_check_batch() const;  // training batches between validations
   int64_t batches(const DataLoader& loader, const BatchLimit& limit) const;
   Dict to_device(const Dict& batch) const;
   void send_to_loggers(const std::map<std::string, double>& values, std::optional<int64_t> epoch);
@@ -89,7 +90,8 @@ class PlTrainer : public lighter::Trainer {
   bool should_stop_ = false;
   Progress progress_;
   int64_t epoch_batches_ = 0;          // batches in the current training epoch
-  bool scheduler_step_pending_ = false;  // epoch trained, its epoch-interval scheduler step not yet taken
+  bool scheduler_step_pending_ = false;
+  bool first_step_logged_ = false;  // epoch trained, its epoch-interval scheduler step not yet taken
   int64_t stepping_batches_ = 0;
   LogStore logs_;
   ProgressReporter reporter_;

@@ -57,6 +57,8 @@ std::vector<Param> trainer_params() {
   Param logger = param::components("logger", Kind::Logger, "true (a CSVLogger), false, a logger or a list of loggers");
   logger.type = Type::Bool | Type::Component | Type::List;
   logger.default_value = Value(true);
+  Param val_check_interval = limit("val_check_interval", "training epoch between validations");
+  val_check_interval.doc = "validate every N training batches (int) or every fraction of an epoch (float)";
   Param devices = param::any("devices", Value("auto"), "number of devices (1 or \"auto\")");
   devices.type = Type::Int | Type::String;
   return {
@@ -71,6 +73,7 @@ std::vector<Param> trainer_params() {
       fast_dev_run,
       at_least(param::integer("num_sanity_val_steps", 2, "validation batches run before training (-1: all)"), -1),
       at_least(param::integer("check_val_every_n_epoch", 1, "validate every N training epochs"), 1),
+      val_check_interval,
       at_least(param::integer("accumulate_grad_batches", 1, "accumulate gradients over N batches per optimizer step"), 1),
       clip,
       param::choice("gradient_clip_algorithm", {"norm", "value"}, "norm", "clip by total norm or by value"),
@@ -102,6 +105,11 @@ std::shared_ptr<Object> make_trainer(const Args& args) {
   if (o.fast_dev_run < 0) args.fail("fast_dev_run", "expected true, false or a batch count >= 0");
   o.num_sanity_val_steps = args.get<int64_t>("num_sanity_val_steps");
   o.check_val_every_n_epoch = args.get<int64_t>("check_val_every_n_epoch");
+  o.val_check_interval = read_limit(args, "val_check_interval");
+  if (!o.val_check_interval.count && o.val_check_interval.fraction <= 0.0)
+    args.fail("val_check_interval", "expected a fraction in (0, 1] or a batch count >= 1");
+  if (o.val_check_interval.count && *o.val_check_interval.count < 1)
+    args.fail("val_check_interval", "expected a batch count >= 1 or a fraction in (0, 1]");
   o.accumulate_grad_batches = args.get<int64_t>("accumulate_grad_batches");
   o.gradient_clip_val = args.get_optional<double>("gradient_clip_val");
   if (o.gradient_clip_val && *o.gradient_clip_val < 0) args.fail("gradient_clip_val", "expected a value >= 0");

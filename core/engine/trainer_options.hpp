@@ -26,6 +26,7 @@ struct TrainerOptions {
   int64_t fast_dev_run = 0;  // batches per loop; 0 = off
   int64_t num_sanity_val_steps = 2;
   int64_t check_val_every_n_epoch = 1;
+  BatchLimit val_check_interval;  // validate every N training batches, or every fraction of an epoch
   int64_t accumulate_grad_batches = 1;
   std::optional<double> gradient_clip_val;
   std::string gradient_clip_algorithm = "norm";

@@ -53,7 +53,7 @@ void PlTrainer::save_checkpoint(const std::filesystem::path& file, bool weights_
   Model& model = *model_;
   // At an epoch's end the epoch counts as trained; a resumed run starts with the next one
   // after taking the epoch's pending scheduler step.
-  const bool epoch_trained = scheduler_step_pending_;
+  const bool epoch_trained = scheduler_step_pending_ || (epoch_batches_ > 0 && progress_.batches_done >= epoch_batches_);
   Dict checkpoint;
   checkpoint.set("epoch", progress_.epoch);
   checkpoint.set("global_step", progress_.global_step);

@@ -180,3 +180,36 @@ TEST_CASE("SIGINT during fit finishes the step and exits 130") {
   CHECK(r.exit_code == 130);
   CHECK_THAT(r.err, Catch::Contains("stopped by a signal after a completed step"));
 }
+
+TEST_CASE("the Fashion-MNIST demo config runs with a few batches") {
+  if (!fs::exists("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz")) {
+    WARN("dataset-fashion-mnist is not installed; skipped");
+    return;
+  }
+  TempDir dir;
+  const std::string mlp = (fs::path(LIGHTER_SOURCE_DIR) / "examples/fashion_mnist/mlp.toml").string();
+  auto fit = run_host({"fit", mlp, "trainer::max_epochs=1", "trainer::limit_train_batches=20", "trainer::limit_val_batches=2"},
+                      dir.path());
+  INFO(fit.err);
+  REQUIRE(fit.exit_code == 0);
+  CHECK(fs::exists(dir / "lighter_logs/version_0/checkpoints/last.ckpt"));
+  CHECK_THAT(lighter::test::read_text(dir / "lighter_logs/version_0/metrics.csv"), Catch::Contains("val/metrics/Accuracy/epoch"));
+  auto test = run_host({"test", mlp, "trainer::limit_test_batches=2", "--ckpt_path", "best"}, dir.path());
+  CHECK(test.exit_code == 0);
+  CHECK_THAT(test.out, Catch::Contains("test/metrics/Accuracy/epoch"));
+}
+
+TEST_CASE("bad data and monitor settings give one clear error") {
+  TempDir dir;
+  const std::string mlp = (fs::path(LIGHTER_SOURCE_DIR) / "examples/fashion_mnist/mlp.toml").string();
+  auto missing = run_host({"fit", mlp, "vars::root=/nonexistent/fashion"}, dir.path());
+  CHECK(missing.exit_code != 0);
+  CHECK_THAT(missing.err, Catch::Contains("/nonexistent/fashion"));
+  CHECK_FALSE(fs::exists(dir / "lighter_logs"));
+
+  auto monitor = run_host({"fit", kSynthetic, "trainer::callbacks=[{_target_=\"pytorch_lightning.callbacks.ModelCheckpoint\", monitor=\"val/acc\"}]"},
+                          dir.path());
+  CHECK(monitor.exit_code == 1);
+  CHECK_THAT(monitor.err, Catch::Contains("val/acc"));
+  CHECK_THAT(monitor.err, Catch::Contains("val/loss/epoch"));
+}
