@@ -26,7 +26,13 @@ Dict SupervisedModule::predict_step(const Dict& batch, int64_t) { return step(ba
 
 Dict SupervisedModule::step(const Dict& batch, const std::string& mode, Loss loss) {
   const torch::Tensor input = batch.tensor("input");
-  const torch::Tensor output = forward(input);
+  torch::Tensor output;
+  try {
+    output = forward(input);
+  } catch (const c10::Error& e) {
+    throw std::runtime_error("the network (" + network().target() + ") cannot take the batch's 'input' of shape " +
+                             shape_of(input) + ": " + e.what_without_backtrace());
+  }
   const bool has_target = batch.contains("target");
   if (loss == Loss::Required && !has_target)
     throw std::runtime_error(target() + ": " + step_name(mode) + " needs a 'target' in the batch");

@@ -168,7 +168,8 @@ TEST_CASE("a runtime failure exits 1 with a clear message") {
   auto r = run_host({"fit", kSynthetic, "data::train_dataloader::dataset::num_features=5"}, dir.path());
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.err, Catch::Contains("error: lighter.SupervisedModule.training_step failed (epoch 0, batch 0): "));
-  CHECK_THAT(r.err, Catch::Contains("cannot be multiplied"));
+  CHECK_THAT(r.err, Catch::Contains("the network (torch.nn.Sequential) cannot take the batch's 'input' of shape [16, 5]"));
+  CHECK_THAT(r.err, Catch::Contains("cannot be multiplied (16x5 and 8x16)"));
   CHECK_THAT(r.err, !Catch::Contains("frame #"));
   CHECK(fs::exists(dir / "lighter_logs"));  // the run had started: its directory stays for inspection
 }
