@@ -4,11 +4,12 @@
 // normalisation, same thread count. Times the epoch loop only (the idx files are read before).
 //
 //   libtorch_loop [--root DIR] [--seed N] [--threads N] [--deterministic] [--max-steps N]
-//                 [--prep batch|sample] [--compare LIGHTER_CKPT] [--save FILE.pt]
+//                 [--prep batch|sample] [--softmax] [--compare LIGHTER_CKPT] [--save FILE.pt]
 //
 // --prep batch (default): each batch is gathered as uint8 and converted in one go
 //   (float, /255, (x - mean) / std). --prep sample: Normalize per sample then stack, as
-//   lighter's MnistDataset::get_batch does (to measure that cost).
+//   lighter's MnistDataset::get_batch does (to measure that cost). --softmax adds the softmax
+//   and argmax that lighter.SupervisedModule computes each step for its `probs` and `pred`.
 // Prints `key value` lines; train_s_after_step1 is the time of steps 2..N, the figure compared
 // with lighter-host (whose first step includes its lazy set-up).
 #include <torch/torch.h>
@@ -72,7 +73,7 @@ int main(int argc, char** argv) {
   std::string root = "/usr/share/datasets/fashion-mnist", prep = "batch", compare, save;
   uint64_t seed = 42;
   int64_t threads = std::max(1u, std::thread::hardware_concurrency()), max_steps = -1;
-  bool deterministic = false;
+  bool deterministic = false, softmax = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -85,6 +86,7 @@ int main(int argc, char** argv) {
     else if (a == "--deterministic") deterministic = true;
     else if (a == "--max-steps") max_steps = std::stoll(value());
     else if (a == "--prep") prep = value();
+    else if (a == "--softmax") softmax = true;
     else if (a == "--compare") compare = value();
     else if (a == "--save") save = value();
     else throw std::runtime_error("unknown argument " + a);
@@ -92,8 +94,14 @@ int main(int argc, char** argv) {
 
   // runner.cpp: seed, then the model (layers in config order), then the DataLoader's seed.
   torch::manual_seed(seed);
-  torch::nn::Sequential net(torch::nn::Flatten(), torch::nn::Linear(784, 256), torch::nn::ReLU(),
-                            torch::nn::Linear(256, 128), torch::nn::ReLU(), torch::nn::Linear(128, 10));
+  // One statement per layer: constructor arguments have no evaluation order (GCC goes right to left).
+  torch::nn::Sequential net;
+  net->push_back(torch::nn::Flatten());
+  net->push_back(torch::nn::Linear(784, 256));
+  net->push_back(torch::nn::ReLU());
+  net->push_back(torch::nn::Linear(256, 128));
+  net->push_back(torch::nn::ReLU());
+  net->push_back(torch::nn::Linear(128, 10));
   const auto loader_seed = static_cast<uint64_t>(torch::empty({}, torch::kLong).random_().item<int64_t>());
   const uint32_t init_crc = crc_of(net->parameters());
 
@@ -130,7 +138,9 @@ int main(int argc, char** argv) {
       x = (x - mean) / std_;
     }
     const torch::Tensor y = labels.index_select(0, ids);
-    torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(x), y);
+    const torch::Tensor output = net->forward(x);
+    torch::Tensor loss = torch::nn::functional::cross_entropy(output, y);
+    if (softmax) torch::softmax(output.detach(), 1).argmax(1);
     loss.backward();
     optimizer.step();
     optimizer.zero_grad();
