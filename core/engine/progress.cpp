@@ -23,11 +23,15 @@ void ProgressReporter::start(const std::string& label, int64_t total) {
   drawn_ = false;
 }
 
+bool ProgressReporter::due(int64_t done) const {
+  if (!enabled_ || total_ <= 0) return false;
+  const double since_print = std::chrono::duration<double>(Clock::now() - last_print_).count();
+  return since_print >= (tty_ ? 0.1 : 10.0) || done == total_;
+}
+
 void ProgressReporter::update(int64_t done, const std::string& metrics) {
-  if (!enabled_ || total_ <= 0) return;
+  if (!due(done)) return;
   const auto now = Clock::now();
-  const double since_print = std::chrono::duration<double>(now - last_print_).count();
-  if (since_print < (tty_ ? 0.1 : 10.0) && done != total_) return;
   last_print_ = now;
   const double elapsed = std::chrono::duration<double>(now - started_).count();
   const double rate = elapsed > 0 ? static_cast<double>(done) / elapsed : 0.0;

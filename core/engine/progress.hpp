@@ -10,6 +10,8 @@ class ProgressReporter {
  public:
   void set_enabled(bool enabled) { enabled_ = enabled; }
   void start(const std::string& label, int64_t total);
+  // Whether update() would print now (so callers can skip formatting its text).
+  bool due(int64_t done) const;
   void update(int64_t done, const std::string& metrics);
   void finish();
 

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <thread>
 
 #include "engine/interrupt.hpp"
 #include "engine/start_time.hpp"
@@ -35,8 +34,9 @@ void PlTrainer::begin_stage(const std::string& stage, Model& model, DataModule& 
   stage_ = stage;
   should_stop_ = false;
   model_ = &model;
-  const int64_t threads = options_.num_threads.value_or(std::max(1u, std::thread::hardware_concurrency()));
-  torch::set_num_threads(static_cast<int>(threads));
+  // Unset: libtorch's own default (physical cores), as in PyTorch. More threads than that
+  // spin-wait against OpenBLAS's pool and each other on small CPUs (tools/bench/README.md).
+  if (options_.num_threads) torch::set_num_threads(static_cast<int>(*options_.num_threads));
   if (options_.deterministic) at::globalContext().setDeterministicAlgorithms(true, false);
   model.attach(this);
   model.module().to(device_);
@@ -132,11 +132,13 @@ void PlTrainer::train_epoch(Model& model, DataLoader& loader) {
   model.module().train();
   call_hooks(model, [&](Hooks& h) { h.on_train_epoch_start(*this, model); });
   epoch_batches_ = batches(loader, options_.limit_train_batches);
+  training_step_name_ = model.target() + ".training_step";
   loader.start_epoch(progress_.epoch);
   // A run resumed mid-epoch skips the batches it already trained on (same order: same seed).
   for (int64_t skipped = 0; skipped < progress_.batches_done; ++skipped) loader.next();
   reporter_.start(fmt::format("epoch {}", progress_.epoch), epoch_batches_);
   while (progress_.batches_done < epoch_batches_) {
+    if (options_.max_steps >= 0 && progress_.global_step >= options_.max_steps) break;
     auto next = loader.next();
     if (!next) break;
     train_batch(model, to_device(*next), progress_.batches_done, epoch_batches_);
@@ -167,7 +169,7 @@ void PlTrainer::train_epoch(Model& model, DataLoader& loader) {
 
 void PlTrainer::train_batch(Model& model, const Dict& batch, int64_t batch_idx, int64_t total) {
   call_hooks(model, [&](Hooks& h) { h.on_train_batch_start(*this, model, batch, batch_idx); });
-  const std::string where = model.target() + ".training_step";
+  const std::string& where = training_step_name_;
   Dict outputs = normalize_outputs(run_step(where, progress_.epoch, batch_idx, [&] { return model.training_step(batch, batch_idx); }),
                                    where, true);
   torch::Tensor loss = loss_of(outputs, where);
@@ -182,7 +184,7 @@ void PlTrainer::train_batch(Model& model, const Dict& batch, int64_t batch_idx, 
   call_hooks(model, [&](Hooks& h) { h.on_train_batch_end(*this, model, outputs, batch, batch_idx); });
   auto step_values = logs_.take_step_values();
   if (progress_.global_step % options_.log_every_n_steps == 0) send_to_loggers(step_values, std::nullopt);
-  reporter_.update(progress_.batches_done, format_metrics(step_values));
+  if (reporter_.due(progress_.batches_done)) reporter_.update(progress_.batches_done, format_metrics(step_values));
 }
 
 void PlTrainer::optimizer_step(Model& model) {

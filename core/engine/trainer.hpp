@@ -91,7 +91,8 @@ class PlTrainer : public lighter::Trainer {
   Progress progress_;
   int64_t epoch_batches_ = 0;          // batches in the current training epoch
   bool scheduler_step_pending_ = false;
-  bool first_step_logged_ = false;  // epoch trained, its epoch-interval scheduler step not yet taken
+  bool first_step_logged_ = false;
+  std::string training_step_name_;  // for messages, built once per epoch  // epoch trained, its epoch-interval scheduler step not yet taken
   int64_t stepping_batches_ = 0;
   LogStore logs_;
   ProgressReporter reporter_;

@@ -48,7 +48,7 @@ Param at_least(Param p, int64_t minimum) {
 std::vector<Param> trainer_params() {
   Param fast_dev_run = param::any("fast_dev_run", Value(false), "run N (true: 1) batches of each loop, write nothing");
   fast_dev_run.type = Type::Bool | Type::Int;
-  Param num_threads = param::integer("num_threads", std::nullopt, "intra-op CPU threads (default: the machine's cores)");
+  Param num_threads = param::integer("num_threads", std::nullopt, "intra-op CPU threads (default: libtorch's, the physical cores)");
   num_threads.type = Type::Int | Type::Null;
   num_threads.default_value = Value();
   Param clip = param::real("gradient_clip_val", std::nullopt, "clip gradients at this value (norm or value)");

@@ -28,18 +28,13 @@ class MnistDataset : public Dataset {
     return {{"input", input}, {"target", labels_[index]}, {"id", index}};
   }
 
-  // One gather and one conversion per batch; transforms then run per sample, in index order,
-  // drawing from the generator exactly as a sequence of get() calls would.
+  // One gather and one conversion per batch; transforms then run batch-wise (random ones per
+  // sample, in index order, drawing exactly as a sequence of get() calls would).
   Dict get_batch(const std::vector<int64_t>& indices, torch::Generator& generator) const override {
     for (int64_t index : indices) check_index(index);
     torch::Tensor ids = torch::tensor(indices, torch::kLong);
     torch::Tensor inputs = to_float(images_.index_select(0, ids).unsqueeze(1));
-    if (transform_ && !indices.empty()) {
-      std::vector<torch::Tensor> samples;
-      samples.reserve(indices.size());
-      for (int64_t i = 0; i < inputs.size(0); ++i) samples.push_back(transform_->apply(inputs[i], generator));
-      inputs = torch::stack(samples);
-    }
+    if (transform_ && !indices.empty()) inputs = transform_->apply_batch(inputs, generator);
     return {{"input", inputs}, {"target", labels_.index_select(0, ids)}, {"id", ids}};
   }
 

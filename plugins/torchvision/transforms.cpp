@@ -15,6 +15,18 @@ class Compose : public Transform {
     for (const auto& t : transforms_) out = t->apply(out, generator);
     return out;
   }
+  bool random() const override {
+    for (const auto& t : transforms_)
+      if (t->random()) return true;
+    return false;
+  }
+  // Deterministic chains run batch-wise; random ones keep the per-sample draw order.
+  torch::Tensor apply_batch(const torch::Tensor& batch, torch::Generator& generator) const override {
+    if (random()) return Transform::apply_batch(batch, generator);
+    torch::Tensor out = batch;
+    for (const auto& t : transforms_) out = t->apply_batch(out, generator);
+    return out;
+  }
 
  private:
   std::vector<std::shared_ptr<Transform>> transforms_;
@@ -40,6 +52,11 @@ class Normalize : public Transform {
                                     " values");
     return (sample - mean_.to(sample.scalar_type())) / std_.to(sample.scalar_type());
   }
+  bool random() const override { return false; }
+  // Elementwise with per-channel constants: a [B, C, H, W] batch gives the per-sample results.
+  torch::Tensor apply_batch(const torch::Tensor& batch, torch::Generator& generator) const override {
+    return apply(batch, generator);
+  }
 
  private:
   torch::Tensor mean_, std_;  // [C or 1, 1, 1]
@@ -53,6 +70,10 @@ class ToTensor : public Transform {
     if (sample.is_floating_point()) return sample;
     throw std::invalid_argument(std::string("ToTensor: expected uint8 or float, got ") +
                                 c10::toString(sample.scalar_type()));
+  }
+  bool random() const override { return false; }
+  torch::Tensor apply_batch(const torch::Tensor& batch, torch::Generator& generator) const override {
+    return apply(batch, generator);
   }
 };
 

@@ -60,6 +60,13 @@ Dict Dataset::get_batch(const std::vector<int64_t>& indices, torch::Generator& g
   return collate(samples);
 }
 
+torch::Tensor Transform::apply_batch(const torch::Tensor& batch, torch::Generator& generator) const {
+  std::vector<torch::Tensor> samples;
+  samples.reserve(static_cast<size_t>(batch.size(0)));
+  for (int64_t i = 0; i < batch.size(0); ++i) samples.push_back(apply(batch[i], generator));
+  return torch::stack(samples);
+}
+
 Dict collate(const std::vector<Dict>& samples) {
   Dict batch;
   if (samples.empty()) return batch;

@@ -119,6 +119,12 @@ TEST_CASE("max_steps stops mid-epoch") {
   CHECK(run.recorder->train_batches == 5);
 }
 
+TEST_CASE("max_steps = 0 trains nothing") {
+  auto run = fit("max_steps = 0\nmax_epochs = -1");
+  CHECK(run.trainer->global_step() == 0);
+  CHECK(run.recorder->train_batches == 0);
+}
+
 TEST_CASE("validation cadence: check_val_every_n_epoch and val_check_interval") {
   auto every_second = fit("max_epochs = 4\ncheck_val_every_n_epoch = 2");
   CHECK(every_second.recorder->validation_steps == std::vector<int64_t>{16, 32});

@@ -61,6 +61,11 @@ class Transform : public Object {
   Kind kind() const override { return Kind::Transform; }
   // Applies to one sample's tensor (C,H,W for images).
   virtual torch::Tensor apply(const torch::Tensor& sample, torch::Generator& generator) const = 0;
+  // False for transforms that draw no random numbers: those may process a batch in one call.
+  virtual bool random() const { return true; }
+  // A batch [B, ...]: by default apply() per sample in order (the same draws as per-sample
+  // calls); deterministic transforms override it to work on the whole batch at once.
+  virtual torch::Tensor apply_batch(const torch::Tensor& batch, torch::Generator& generator) const;
 };
 
 class DataLoader : public Object {
