@@ -15,16 +15,6 @@ bool is_special(const std::string& key) {
   return false;
 }
 
-Type type_of(const Value& v) {
-  if (v.is_null()) return Type::Null;
-  if (v.is_bool()) return Type::Bool;
-  if (v.is_int()) return Type::Int;
-  if (v.is_float()) return Type::Float;
-  if (v.is_string()) return Type::String;
-  if (v.is_array()) return Type::List;
-  return Type::Table;
-}
-
 }  // namespace
 
 bool is_disabled(const cfg::Node& table, const std::string& path) {

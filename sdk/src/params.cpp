@@ -19,6 +19,16 @@ std::string type_description(Type type) {
   return out;
 }
 
+Type type_of(const Value& v) {
+  if (v.is_null()) return Type::Null;
+  if (v.is_bool()) return Type::Bool;
+  if (v.is_int()) return Type::Int;
+  if (v.is_float()) return Type::Float;
+  if (v.is_string()) return Type::String;
+  if (v.is_array()) return Type::List;
+  return Type::Table;
+}
+
 namespace param {
 
 Param required(std::string name, Type type, std::string doc) {

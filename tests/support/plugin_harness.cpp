@@ -8,16 +8,6 @@
 namespace lighter::test {
 
 namespace {
-Type type_of(const Value& v) {
-  if (v.is_null()) return Type::Null;
-  if (v.is_bool()) return Type::Bool;
-  if (v.is_int()) return Type::Int;
-  if (v.is_float()) return Type::Float;
-  if (v.is_string()) return Type::String;
-  if (v.is_array()) return Type::List;
-  return Type::Table;
-}
-
 class CollectingRegistrar : public Registrar {
  public:
   CollectingRegistrar(std::vector<ComponentInfo>& components, std::vector<WriterFunction>& writers)

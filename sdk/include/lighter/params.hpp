@@ -34,6 +34,8 @@ inline constexpr bool accepts(Type set, Type t) {
   return (static_cast<unsigned>(set) & static_cast<unsigned>(t)) != 0;
 }
 std::string type_description(Type type);
+// The Type flag a plain value has (a table counts as Table, never Component).
+Type type_of(const Value& value);
 
 struct Param {
   std::string name;
