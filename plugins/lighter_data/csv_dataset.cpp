@@ -23,22 +23,17 @@ class CsvDataset : public Dataset {
   int64_t size() const override { return features_.size(0); }
 
   Dict get(int64_t index, torch::Generator&) const override {
-    check_index(index);
+    batch_indices({index}, size(), "CSV");
     return {{"input", features_[index]}, {"target", targets_[index]}, {"id", index}};
   }
 
   Dict get_batch(const std::vector<int64_t>& indices, torch::Generator&) const override {
-    for (int64_t index : indices) check_index(index);
-    torch::Tensor ids = torch::tensor(indices, torch::kLong);
+    torch::Tensor ids = batch_indices(indices, size(), "CSV");
     return {{"input", features_.index_select(0, ids)}, {"target", targets_.index_select(0, ids)}, {"id", ids}};
   }
+  bool random() const override { return false; }
 
  private:
-  void check_index(int64_t index) const {
-    if (index < 0 || index >= size())
-      throw std::out_of_range("CSV: index " + std::to_string(index) + " out of range for " + std::to_string(size()) +
-                              " rows");
-  }
 
   torch::Tensor features_;  // float32 [N, F]
   torch::Tensor targets_;   // int64 [N] or float32 [N] / [N, T]

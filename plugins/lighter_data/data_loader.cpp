@@ -46,6 +46,7 @@ Dict SeededDataLoader::load(int64_t batch_index) const {
   const int64_t end = std::min<int64_t>(begin + options_.batch_size, static_cast<int64_t>(order_.size()));
   std::vector<int64_t> indices(order_.begin() + begin, order_.begin() + end);
   // Each batch has its own generator so random transforms do not depend on which thread loads it.
+  if (!dataset_->random()) return dataset_->get_batch(indices, unused_generator_);
   torch::Generator generator = seeded_generator(derive_seed(epoch_seed_, static_cast<uint64_t>(batch_index)));
   return dataset_->get_batch(indices, generator);
 }

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "prefetcher.hpp"
+#include "seeding.hpp"
 
 namespace lighter::data {
 
@@ -38,6 +39,8 @@ class SeededDataLoader : public DataLoader {
   uint64_t epoch_seed_ = 0;
   std::vector<int64_t> order_;  // sample indices of this epoch, in visiting order
   int64_t cursor_ = 0;          // next batch index
+  // Handed to datasets that draw nothing (Dataset::random() false), from every worker thread.
+  mutable torch::Generator unused_generator_ = seeded_generator(0);
   std::unique_ptr<Prefetcher> prefetcher_;
 };
 

@@ -16,16 +16,15 @@ class SyntheticDataset : public Dataset {
   int64_t size() const override { return inputs_.size(0); }
 
   Dict get(int64_t index, torch::Generator&) const override {
-    if (index < 0 || index >= size())
-      throw std::out_of_range("Synthetic: index " + std::to_string(index) + " out of range for " +
-                              std::to_string(size()) + " samples");
+    batch_indices({index}, size(), "Synthetic");
     return {{"input", inputs_[index]}, {"target", targets_[index]}, {"id", index}};
   }
 
   Dict get_batch(const std::vector<int64_t>& indices, torch::Generator&) const override {
-    torch::Tensor ids = torch::tensor(indices, torch::kLong);
+    torch::Tensor ids = batch_indices(indices, size(), "Synthetic");
     return {{"input", inputs_.index_select(0, ids)}, {"target", targets_.index_select(0, ids)}, {"id", ids}};
   }
+  bool random() const override { return false; }
 
  private:
   torch::Tensor inputs_, targets_;

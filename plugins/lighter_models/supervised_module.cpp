@@ -45,21 +45,36 @@ Dict SupervisedModule::step(const Dict& batch, const std::string& mode, Loss los
   if (scored && (criterion() || loss == Loss::Required))
     outputs.set("loss", compute_loss(output, y, mode));
 
-  torch::Tensor pred = output.detach(), probs;
-  if (task_ == Task::Classification) {
-    const int64_t class_dim = output.dim() >= 2 ? 1 : 0;
-    probs = torch::softmax(pred, class_dim);
-    pred = probs.argmax(class_dim);
+  const torch::Tensor detached = output.detach();
+  // Metrics need the predictions now; otherwise they are computed only if something reads them
+  // (a writer, a callback): a training step without train metrics skips softmax and argmax.
+  if (scored && metrics(mode)) {
+    const Prediction p = predict(task_, detached);
+    update_metrics(mode, p.probs.defined() ? p.probs : p.pred, y);
+    outputs.set("pred", p.pred);
+    if (p.probs.defined()) outputs.set("probs", p.probs);
+  } else if (task_ == Task::Classification) {
+    auto once = std::make_shared<Prediction>();  // shared by both values; holds no pointer to the model
+    auto get = [once, detached, task = task_] {
+      if (!once->pred.defined()) *once = predict(task, detached);
+      return once;
+    };
+    outputs.set_lazy("pred", [get] { return get()->pred; });
+    outputs.set_lazy("probs", [get] { return get()->probs; });
+  } else {
+    outputs.set("pred", detached);
   }
-  if (scored)
-    update_metrics(mode, probs.defined() ? probs : pred, y);
-
-  outputs.set("pred", pred);
-  if (probs.defined()) outputs.set("probs", probs);
   if (has_target) outputs.set("target", y);
   outputs.set("input", input);
   if (const auto* id = batch.find("id")) outputs.set("id", *id);
   return outputs;
+}
+
+SupervisedModule::Prediction SupervisedModule::predict(Task task, const torch::Tensor& output) {
+  if (task == Task::Regression) return {output, torch::Tensor()};
+  const int64_t class_dim = output.dim() >= 2 ? 1 : 0;
+  torch::Tensor probs = torch::softmax(output, class_dim);
+  return {probs.argmax(class_dim), probs};
 }
 
 torch::Tensor SupervisedModule::prepare_target(const torch::Tensor& target, const torch::Tensor& output) const {

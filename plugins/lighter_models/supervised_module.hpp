@@ -20,6 +20,10 @@ class SupervisedModule : public LighterModule {
   Dict predict_step(const Dict& batch, int64_t batch_idx) override;
 
  private:
+  struct Prediction {
+    torch::Tensor pred, probs;  // probs: classification only
+  };
+  static Prediction predict(Task task, const torch::Tensor& output);
   enum class Loss { Required, IfPossible, None };
   Dict step(const Dict& batch, const std::string& mode, Loss loss);
   torch::Tensor prepare_target(const torch::Tensor& target, const torch::Tensor& output) const;

@@ -16,13 +16,13 @@ constexpr int64_t kNumClasses = 10;
 
 class MnistDataset : public Dataset {
  public:
-  MnistDataset(torch::Tensor images, torch::Tensor labels, std::shared_ptr<Transform> transform)
-      : images_(std::move(images)), labels_(std::move(labels)), transform_(std::move(transform)) {}
+  MnistDataset(std::string name, torch::Tensor images, torch::Tensor labels, std::shared_ptr<Transform> transform)
+      : name_(std::move(name)), images_(std::move(images)), labels_(std::move(labels)), transform_(std::move(transform)) {}
 
   int64_t size() const override { return images_.size(0); }
 
   Dict get(int64_t index, torch::Generator& generator) const override {
-    check_index(index);
+    batch_indices({index}, size(), name_);
     torch::Tensor input = to_float(images_[index].unsqueeze(0));
     if (transform_) input = transform_->apply(input, generator);
     return {{"input", input}, {"target", labels_[index]}, {"id", index}};
@@ -31,22 +31,17 @@ class MnistDataset : public Dataset {
   // One gather and one conversion per batch; transforms then run batch-wise (random ones per
   // sample, in index order, drawing exactly as a sequence of get() calls would).
   Dict get_batch(const std::vector<int64_t>& indices, torch::Generator& generator) const override {
-    for (int64_t index : indices) check_index(index);
-    torch::Tensor ids = torch::tensor(indices, torch::kLong);
+    torch::Tensor ids = batch_indices(indices, size(), name_);
     torch::Tensor inputs = to_float(images_.index_select(0, ids).unsqueeze(1));
     if (transform_ && !indices.empty()) inputs = transform_->apply_batch(inputs, generator);
     return {{"input", inputs}, {"target", labels_.index_select(0, ids)}, {"id", ids}};
   }
+  bool random() const override { return transform_ && transform_->random(); }
 
  private:
   static torch::Tensor to_float(const torch::Tensor& pixels) { return pixels.to(torch::kFloat).div(255); }
 
-  void check_index(int64_t index) const {
-    if (index < 0 || index >= size())
-      throw std::out_of_range("index " + std::to_string(index) + " out of range for " + std::to_string(size()) +
-                              " samples");
-  }
-
+  std::string name_;
   torch::Tensor images_;  // uint8 [N, H, W]
   torch::Tensor labels_;  // int64 [N]
   std::shared_ptr<Transform> transform_;
@@ -79,7 +74,7 @@ std::shared_ptr<Dataset> load(const std::string& class_name, const fs::path& roo
     throw std::runtime_error(labels_path + ": label " + std::to_string(max_label) + " at index " +
                              std::to_string(labels.argmax().item<int64_t>()) + " is not a class 0-9");
   log::debug(class_name + ": " + std::to_string(images.size(0)) + " samples from " + images_path);
-  return std::make_shared<MnistDataset>(std::move(images), std::move(labels), std::move(transform));
+  return std::make_shared<MnistDataset>(class_name, std::move(images), std::move(labels), std::move(transform));
 }
 
 void add(Registrar& r, const std::string& class_name, const std::string& doc, const std::string& download_hint) {

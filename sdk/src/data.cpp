@@ -1,13 +1,45 @@
 #include "lighter/data.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace lighter {
 
+size_t Dict::index_of(const std::string& key) const {
+  for (size_t i = 0; i < entries_.size(); ++i)
+    if (entries_[i].first == key) return i;
+  return entries_.size();
+}
+
+void Dict::resolve(size_t index) const {
+  for (size_t p = 0; p < pending_.size(); ++p)
+    if (pending_[p].first == index) {
+      c10::IValue value = pending_[p].second();  // if it throws, the value stays lazy
+      pending_.erase(pending_.begin() + static_cast<std::ptrdiff_t>(p));
+      entries_[index].second = std::move(value);
+      return;
+    }
+}
+
+void Dict::drop_pending(size_t index) {
+  pending_.erase(std::remove_if(pending_.begin(), pending_.end(), [index](const auto& p) { return p.first == index; }),
+                 pending_.end());
+}
+
+void Dict::resolve_all() const {
+  while (!pending_.empty()) resolve(pending_.front().first);
+}
+
+std::vector<Dict::Entry>::const_iterator Dict::begin() const {
+  resolve_all();
+  return entries_.begin();
+}
+
 const c10::IValue* Dict::find(const std::string& key) const {
-  for (const auto& [k, v] : entries_)
-    if (k == key) return &v;
-  return nullptr;
+  const size_t i = index_of(key);
+  if (i == entries_.size()) return nullptr;
+  if (!pending_.empty()) resolve(i);
+  return &entries_[i].second;
 }
 
 const c10::IValue& Dict::at(const std::string& key) const {
@@ -18,21 +50,29 @@ const c10::IValue& Dict::at(const std::string& key) const {
 }
 
 void Dict::set(const std::string& key, c10::IValue value) {
-  for (auto& [k, v] : entries_)
-    if (k == key) {
-      v = std::move(value);
-      return;
-    }
-  entries_.emplace_back(key, std::move(value));
+  const size_t i = index_of(key);
+  if (i == entries_.size()) {
+    entries_.emplace_back(key, std::move(value));
+    return;
+  }
+  drop_pending(i);
+  entries_[i].second = std::move(value);
+}
+
+void Dict::set_lazy(const std::string& key, Make make) {
+  if (!make) throw std::invalid_argument("Dict::set_lazy('" + key + "'): no function to compute the value");
+  set(key, c10::IValue());
+  pending_.emplace_back(index_of(key), std::move(make));
 }
 
 bool Dict::erase(const std::string& key) {
-  for (auto it = entries_.begin(); it != entries_.end(); ++it)
-    if (it->first == key) {
-      entries_.erase(it);
-      return true;
-    }
-  return false;
+  const size_t i = index_of(key);
+  if (i == entries_.size()) return false;
+  drop_pending(i);
+  for (auto& p : pending_)
+    if (p.first > i) --p.first;
+  entries_.erase(entries_.begin() + static_cast<std::ptrdiff_t>(i));
+  return true;
 }
 
 std::vector<std::string> Dict::keys() const {
@@ -43,7 +83,7 @@ std::vector<std::string> Dict::keys() const {
 
 c10::IValue Dict::to_ivalue() const {
   c10::impl::GenericDict dict(c10::StringType::get(), c10::AnyType::get());
-  for (const auto& [k, v] : entries_) dict.insert(k, v);
+  for (const auto& [k, v] : *this) dict.insert(k, v);
   return dict;
 }
 
@@ -58,6 +98,17 @@ Dict Dataset::get_batch(const std::vector<int64_t>& indices, torch::Generator& g
   samples.reserve(indices.size());
   for (int64_t i : indices) samples.push_back(get(i, generator));
   return collate(samples);
+}
+
+torch::Tensor batch_indices(const std::vector<int64_t>& indices, int64_t size, const std::string& what) {
+  if (indices.empty()) return torch::empty({0}, torch::kLong);
+  const auto [lo, hi] = std::minmax_element(indices.begin(), indices.end());
+  for (const int64_t index : {*lo, *hi})
+    if (index < 0 || index >= size)
+      throw std::out_of_range(what + ": index " + std::to_string(index) + " out of range for " + std::to_string(size) +
+                              " samples");
+  return torch::from_blob(const_cast<int64_t*>(indices.data()), {static_cast<int64_t>(indices.size())}, torch::kLong)
+      .clone();
 }
 
 torch::Tensor Transform::apply_batch(const torch::Tensor& batch, torch::Generator& generator) const {

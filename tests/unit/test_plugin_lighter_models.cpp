@@ -67,6 +67,18 @@ TEST_CASE("classification steps return loss, pred, probs, target, input and id",
   CHECK(metric->updates.size() == 1);
 }
 
+TEST_CASE("without metrics, classification pred and probs are computed only when read", "[plugin][lighter_models]") {
+  auto network = linear(4, 3);
+  auto model = supervised(network, lighter::make_module(torch::nn::CrossEntropyLoss()), "classification");
+  Dict b = batch(5, 4, torch::tensor({0, 2, 1, 1, 0}));
+  Dict out = model->training_step(b, 0);
+  CHECK(out.keys() == std::vector<std::string>{"loss", "pred", "probs", "target", "input", "id"});
+  torch::Tensor logits = network->forward(b.tensor("input")).detach();
+  CHECK(torch::allclose(out.tensor("probs"), torch::softmax(logits, 1)));
+  CHECK(torch::equal(out.tensor("pred"), logits.argmax(1)));
+  CHECK_FALSE(out.tensor("probs").requires_grad());
+}
+
 TEST_CASE("regression reshapes the target to the prediction and uses the output as pred", "[plugin][lighter_models]") {
   auto network = linear(3, 1);
   auto model = supervised(network, lighter::make_module(torch::nn::MSELoss()), "regression");

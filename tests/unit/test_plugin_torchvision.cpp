@@ -7,7 +7,11 @@
 #include <catch2/catch.hpp>
 #include <lighter/data.hpp>
 
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include "support/host_runner.hpp"
 
@@ -96,6 +100,88 @@ TEST_CASE("MNIST datasets find uncompressed files in torchvision's <ClassName>/r
   CHECK_THROWS_WITH(dataset("MNIST", {{"root", kTorchvisionRoot.string()}}),
                     Catch::Contains("found no train-images-idx3-ubyte") && Catch::Contains("MNIST/raw"));
   CHECK(dataset("MNIST", {{"root", kGzRoot.string()}})->size() == 6);
+}
+
+// Sets an environment variable for one scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (old_) ::setenv(name_, old_->c_str(), 1);
+    else ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+std::vector<fs::path> files_in(const fs::path& dir) {
+  std::vector<fs::path> out;
+  if (fs::is_directory(dir))
+    for (const auto& entry : fs::directory_iterator(dir)) out.push_back(entry.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_CASE("Gzipped idx files are inflated once into the cache folder and read from there after",
+          "[plugin][torchvision]") {
+  TempDir cache, root;
+  ScopedEnv env("LIGHTER_CACHE_DIR", cache.path().string());
+  for (const char* name : {"train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"})
+    write_text(root / name, read_text(kGzRoot / name));
+  torch::Generator g = generator(0);
+  const Dict expected = fashion(kTorchvisionRoot)->get_batch({0, 1, 2, 3, 4, 5}, g);  // uncompressed: no copy
+
+  const Dict first = fashion(root.path())->get_batch({0, 1, 2, 3, 4, 5}, g);
+  const auto cached = files_in(cache / "datasets");
+  REQUIRE(cached.size() == 2);
+  const fs::path images = cached[0].string().find("images") != std::string::npos ? cached[0] : cached[1];
+  CHECK(images.filename().string().find("-train-images-idx3-ubyte") == 16);
+  CHECK(fs::file_size(images) == 16 + 6 * 28 * 28);
+  CHECK(read_text(images) == raw_file("train-images-idx3-ubyte"));
+
+  // The second load maps the cached copy: spoil its pixels (same size) to see it is the one read.
+  std::string spoiled = read_text(images);
+  spoiled[16] = static_cast<char>(spoiled[16] + 1);
+  write_text(images, spoiled);
+  const Dict second = fashion(root.path())->get_batch({0, 1, 2, 3, 4, 5}, g);
+  CHECK(torch::equal(first.tensor("input"), expected.tensor("input")));
+  CHECK_FALSE(torch::equal(second.tensor("input"), expected.tensor("input")));
+  CHECK(torch::equal(second.tensor("target"), expected.tensor("target")));
+
+  SECTION("a changed source file gets a fresh copy, not the stale one") {
+    fs::last_write_time(root / "train-images-idx3-ubyte.gz",
+                        fs::last_write_time(root / "train-images-idx3-ubyte.gz") + std::chrono::seconds(5));
+    CHECK(torch::equal(fashion(root.path())->get_batch({0, 1, 2, 3, 4, 5}, g).tensor("input"),
+                       expected.tensor("input")));
+    CHECK(files_in(cache / "datasets").size() == 3);
+  }
+  SECTION("a cached copy of the wrong size is inflated again") {
+    write_text(images, spoiled.substr(0, 100));
+    CHECK(torch::equal(fashion(root.path())->get_batch({0, 1, 2, 3, 4, 5}, g).tensor("input"),
+                       expected.tensor("input")));
+    CHECK(fs::file_size(images) == 16 + 6 * 28 * 28);
+  }
+}
+
+TEST_CASE("Without a usable cache folder gzipped idx files are still read", "[plugin][torchvision]") {
+  TempDir dir;
+  torch::Generator g = generator(0);
+  const Dict expected = fashion(kTorchvisionRoot)->get_batch({0, 5}, g);
+  SECTION("cache turned off") {
+    ScopedEnv env("LIGHTER_CACHE_DIR", "");
+    CHECK(torch::equal(fashion(kGzRoot)->get_batch({0, 5}, g).tensor("input"), expected.tensor("input")));
+  }
+  SECTION("cache folder cannot be created (a file is in the way)") {
+    write_text(dir / "file", "x");
+    ScopedEnv env("LIGHTER_CACHE_DIR", (dir / "file" / "cache").string());
+    CHECK(torch::equal(fashion(kGzRoot)->get_batch({0, 5}, g).tensor("input"), expected.tensor("input")));
+    CHECK_FALSE(fs::exists(dir / "file" / "cache"));
+  }
 }
 
 TEST_CASE("MNIST batches equal the stacked samples, with and without random transforms", "[plugin][torchvision]") {

@@ -4,7 +4,7 @@
 // library ABI mismatch (objects cross the boundary as C++ types, so both must agree).
 #include <torch/version.h>
 
-#define LIGHTER_SDK_ABI_MAJOR 1
+#define LIGHTER_SDK_ABI_MAJOR 2
 #define LIGHTER_SDK_ABI_MINOR 0
 #define LIGHTER_VERSION_STRING "0.1.0"
 
