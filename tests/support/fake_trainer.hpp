@@ -46,11 +46,13 @@ class FakeTrainer : public Trainer {
   std::map<std::string, double> metrics;
   torch::optim::Optimizer* optim = nullptr;
   std::string optim_name = "Adam";
+  int64_t rank = 0, ranks = 1;  // what global_rank() and world_size() say
 
   // What the callbacks did.
   std::vector<LoggedValue> logged;
   std::vector<std::filesystem::path> saved;  // save_checkpoint calls, in order
   int stop_requests = 0;
+  int barriers = 0;  // barrier() calls
 
   // The content save_checkpoint writes at this epoch and step.
   static std::string marker(int64_t epoch, int64_t step, bool weights_only = false) {
@@ -63,6 +65,9 @@ class FakeTrainer : public Trainer {
   int64_t current_epoch() const override { return epoch; }
   int64_t global_step() const override { return step; }
   int64_t max_epochs() const override { return epochs; }
+  int64_t global_rank() const override { return rank; }
+  int64_t world_size() const override { return ranks; }
+  void barrier() override { ++barriers; }
   std::filesystem::path log_dir() const override { return run_dir; }
   const std::map<std::string, double>& callback_metrics() const override { return metrics; }
   void log(const std::string& key, double value, const LogOptions& options) override {

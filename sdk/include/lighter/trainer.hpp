@@ -32,6 +32,8 @@ class Trainer : public Object {
   virtual int64_t global_rank() const { return 0; }
   virtual int64_t world_size() const { return 1; }
   bool is_global_zero() const { return global_rank() == 0; }
+  // Waits until every rank reaches this point (Lightning's strategy.barrier); a no-op in one process.
+  virtual void barrier() {}
   // The run directory (lighter_logs/version_N); empty when the run writes nothing.
   virtual std::filesystem::path log_dir() const = 0;
   // Values logged so far in this epoch / the last epoch ends (`val/loss/epoch`, ...).
