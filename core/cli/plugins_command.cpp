@@ -6,6 +6,8 @@
 #include <map>
 #include <vector>
 
+#include <lighter/writer.hpp>
+
 #include "config/error.hpp"
 #include "engine/trainer_options.hpp"
 #include "plugins/discovery.hpp"
@@ -47,6 +49,12 @@ int plugins_command(const std::optional<std::string>& name) {
     std::fputs(fmt::format("{}:\n", source).c_str(), stdout);
     for (const auto* entry : entries)
       std::fputs(fmt::format("  {:<48} {}\n", entry->info.name, kind_name(entry->info.kind)).c_str(), stdout);
+  }
+  const auto writers = writer_names();
+  if (!writers.empty()) std::fputs("writer functions (FileWriter's writer_fn):\n", stdout);
+  for (const auto& writer : writers) {
+    const WriterFunction* w = find_writer(writer);
+    std::fputs(fmt::format("  {:<16} {:<6} {}\n", w->name, w->suffix, w->doc).c_str(), stdout);
   }
   return 0;
 }

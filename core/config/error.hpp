@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "lighter/suggest.hpp"
+
 #include "config/node.hpp"
 
 namespace lighter::cfg {
@@ -36,12 +38,7 @@ private:
     std::string suggestion_;
 };
 
-// Up to `max` candidates that look like a misspelling of `word`, best first: equal up to
-// case, then by Damerau-Levenshtein distance (within about a third of the longer word), then
-// candidates that extend `word` or that `word` extends.
-std::vector<std::string> closest_matches(std::string_view word,
-                                         const std::vector<std::string>& candidates,
-                                         size_t max = 3);
+using lighter::closest_matches;  // lighter/suggest.hpp
 
 // "did you mean 'a'?", "did you mean one of 'a', 'b'?" or "" for no matches.
 std::string did_you_mean(const std::vector<std::string>& matches);

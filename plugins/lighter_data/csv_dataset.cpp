@@ -49,21 +49,6 @@ std::optional<double> number(const std::string& text) {
   return value;
 }
 
-char lower(char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); }
-
-size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<size_t> previous(b.size() + 1), current(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) previous[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    current[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j)
-      current[j] = std::min(
-          {previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1)});
-    std::swap(previous, current);
-  }
-  return previous[b.size()];
-}
-
 std::string quoted_list(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& name : names) out += (out.empty() ? "'" : ", '") + name + "'";
@@ -78,9 +63,8 @@ class Columns {
     auto it = std::find(t_.columns.begin(), t_.columns.end(), name);
     if (it != t_.columns.end()) return static_cast<size_t>(it - t_.columns.begin());
     std::string best;
-    size_t best_distance = std::max<size_t>(1, (name.size() + 1) / 3) + 1;
-    for (const auto& column : t_.columns)
-      if (size_t d = edit_distance(name, column); d < best_distance) best = column, best_distance = d;
+    const auto similar = closest_matches(name, t_.columns, 1);
+    if (!similar.empty()) best = similar.front();
     a_.fail(key, "no column '" + name + "' in " + path_ + (best.empty() ? "" : "; did you mean '" + best + "'?") +
                      " (columns: " + quoted_list(t_.columns) + ")");
   }
