@@ -8,4 +8,5 @@ void register_optimizers(Registrar& registrar);  // SGD, Adam, AdamW, RMSprop, A
 void register_schedulers(Registrar& registrar);
 void register_one_cycle(Registrar& registrar);  // lr_scheduler.OneCycleLR
 void register_plateau(Registrar& registrar);    // lr_scheduler.ReduceLROnPlateau
+void register_danling_lr_scheduler(Registrar& registrar);  // danling.optim.LRScheduler
 }  // namespace lighter::torch_optim
