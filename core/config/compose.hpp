@@ -42,7 +42,9 @@ void merge_into(Node& base, const Node& overlay);
 // `::` separates: `a.b=1` sets the key "a.b". VALUE is parsed as a TOML value (`1e-3`,
 // `true`, `[0,1]`, `"s"`, `{a=1}`); anything that is not one is a plain string
 // (`trainer::precision=bf16-mixed`). Override values are located at "<override>".
-// Then expand_macros and check_python_only run on the result.
+// An override whose path goes through a macro ("data::x=1" where data = "%data.toml::data")
+// expands that macro first, so it edits the copy. Then expand_macros and check_python_only run
+// on the result.
 Node load_inputs(const std::vector<std::string>& inputs);
 
 // Replaces every string "%a::b" by a copy of the raw config at that path and every
@@ -51,6 +53,8 @@ Node load_inputs(const std::vector<std::string>& inputs);
 // A path component names a file when it is the first one and ends in ".toml". Macros inside
 // a copied file refer to that file. Cycles, missing files and missing keys are errors.
 void expand_macros(Node& root);
+// Expands only the macros on the way to `path` (its last component excepted).
+void expand_macros_along(Node& root, const std::vector<std::string>& path);
 
 // Rejects Sparkwheel's Python-only features: `$expression` strings, `_mode_` and
 // `_requires_` keys, each with what to write instead.

@@ -58,6 +58,7 @@ void apply_override(Node& root, const std::string& input) {
                            ? Node::make_bool(true, kOverride)
                            : parse_override_value(std::string(text.substr(equals + 1)));
     try {
+        expand_macros_along(root, path);
         apply_edit(root, path, edit, value);
     } catch (const ConfigError& error) {
         throw ConfigError(error.message() + " (in override '" + input + "')", error.key_path(), error.where(),

@@ -31,6 +31,26 @@ public:
 
     void run() { expand_tree(config_, "", *config_.root); }
 
+    // Expands the macros met on the way to `parts` (not the last part itself).
+    void expand_along(const std::vector<std::string>& parts) {
+        Node* node = config_.root;
+        std::string path;
+        for (size_t i = 0; i + 1 < parts.size(); ++i) {
+            Node* child = nullptr;
+            if (node->is_table()) {
+                child = node->find(parts[i]);
+            } else if (node->is_array()) {
+                const auto index = parse_index(parts[i]);
+                const auto position = index ? resolve_index(*index, node->array().size()) : std::nullopt;
+                if (position) child = &node->array()[*position];
+            }
+            if (!child) return;  // the edit itself reports what is missing
+            path = join_key_path(path, parts[i]);
+            if (is_macro(*child)) expand_macro(config_, path, *child);
+            node = child;
+        }
+    }
+
 private:
     struct Document {
         std::string id;    // "" for the composed config, else the canonical file path
@@ -169,5 +189,7 @@ private:
 }  // namespace
 
 void expand_macros(Node& root) { MacroExpander(root).run(); }
+
+void expand_macros_along(Node& root, const std::vector<std::string>& path) { MacroExpander(root).expand_along(path); }
 
 }  // namespace lighter::cfg

@@ -68,40 +68,40 @@ void PlTrainer::setup_optimization(Model& model, int64_t batches_per_epoch) {
 
 void PlTrainer::fit(Model& model, DataModule& data, const std::optional<Dict>& resume_from, bool weights_only) {
   begin_stage("fit", model, data);
-  try {
-    auto train_loader = data.train_dataloader();
-    if (!train_loader) throw std::runtime_error("fit needs a train_dataloader: set data::train_dataloader");
-    val_loader_ = data.val_dataloader();
-    setup_optimization(model, batches(*train_loader, options_.limit_train_batches));
-    if (resume_from) {
-      if (weights_only) load_model_state(model, *resume_from, "the checkpoint");
-      else restore(model, *resume_from);
+  guarded(model, [&] {
+    try {
+      fit_loop(model, data, resume_from, weights_only);
+    } catch (const Interrupted&) {
+      reporter_.finish();
+      if (!log_dir_.empty() && options_.fast_dev_run == 0) {
+        save_checkpoint(log_dir_ / "checkpoints" / "last.ckpt");
+        spdlog::warn("interrupted: saved {}", (log_dir_ / "checkpoints" / "last.ckpt").string());
+      }
+      throw;
     }
-    call_hooks(model, [&](Hooks& h) { h.on_fit_start(*this, model); });
-    sanity_check(model);
-    call_hooks(model, [&](Hooks& h) { h.on_train_start(*this, model); });
-    if (scheduler_step_pending_) epoch_scheduler_step();
-    while (progress_.epoch < options_.effective_max_epochs() && !should_stop_) {
-      train_epoch(model, *train_loader);
-      if (options_.max_steps >= 0 && progress_.global_step >= options_.max_steps) should_stop_ = true;
-    }
-    call_hooks(model, [&](Hooks& h) { h.on_train_end(*this, model); });
-    call_hooks(model, [&](Hooks& h) { h.on_fit_end(*this, model); });
-  } catch (const Interrupted&) {
-    reporter_.finish();
-    if (!log_dir_.empty() && options_.fast_dev_run == 0) {
-      save_checkpoint(log_dir_ / "checkpoints" / "last.ckpt");
-      spdlog::warn("interrupted: saved {}", (log_dir_ / "checkpoints" / "last.ckpt").string());
-    }
-    end_stage(model);
-    throw;
-  } catch (const std::exception& e) {
-    reporter_.finish();
-    call_hooks(model, [&](Hooks& h) { h.on_exception(*this, model, e); });
-    end_stage(model);
-    throw;
+    return true;
+  });
+}
+
+void PlTrainer::fit_loop(Model& model, DataModule& data, const std::optional<Dict>& resume_from, bool weights_only) {
+  auto train_loader = data.train_dataloader();
+  if (!train_loader) throw std::runtime_error("fit needs a train_dataloader: set data::train_dataloader");
+  val_loader_ = data.val_dataloader();
+  setup_optimization(model, batches(*train_loader, options_.limit_train_batches));
+  if (resume_from) {
+    if (weights_only) load_model_state(model, *resume_from, "the checkpoint");
+    else restore(model, *resume_from);
   }
-  end_stage(model);
+  call_hooks(model, [&](Hooks& h) { h.on_fit_start(*this, model); });
+  sanity_check(model);
+  call_hooks(model, [&](Hooks& h) { h.on_train_start(*this, model); });
+  if (scheduler_step_pending_) epoch_scheduler_step();
+  while (progress_.epoch < options_.effective_max_epochs() && !should_stop_) {
+    train_epoch(model, *train_loader);
+    if (options_.max_steps >= 0 && progress_.global_step >= options_.max_steps) should_stop_ = true;
+  }
+  call_hooks(model, [&](Hooks& h) { h.on_train_end(*this, model); });
+  call_hooks(model, [&](Hooks& h) { h.on_fit_end(*this, model); });
 }
 
 void PlTrainer::sanity_check(Model& model) {
@@ -175,6 +175,14 @@ void PlTrainer::train_batch(Model& model, const Dict& batch, int64_t batch_idx, 
   torch::Tensor loss = loss_of(outputs, where);
   if (!loss.requires_grad())
     throw std::runtime_error(where + " returned a loss that does not require grad (is every parameter frozen?)");
+  if (!options_.skip_nonfinite_grad) {
+    const double value = loss.detach().item<double>();
+    if (!std::isfinite(value))
+      throw std::runtime_error(fmt::format(
+          "{} returned a non-finite loss ({}) at epoch {}, batch {} (global step {}); the weights were not updated. "
+          "Lower the learning rate or check the data, or set trainer::skip_nonfinite_grad = true to skip such steps",
+          where, value, progress_.epoch, batch_idx, progress_.global_step));
+  }
   call_hooks(model, [&](Hooks& h) { h.on_before_backward(*this, model, loss); });
   const int64_t accumulate = options_.accumulate_grad_batches;
   (accumulate > 1 ? loss / static_cast<double>(accumulate) : loss).backward();
@@ -190,10 +198,21 @@ void PlTrainer::train_batch(Model& model, const Dict& batch, int64_t batch_idx, 
 void PlTrainer::optimizer_step(Model& model) {
   // Lightning's order: the hook sees the raw gradients, clipping follows.
   call_hooks(model, [&](Hooks& h) { h.on_before_optimizer_step(*this, model, *optimizer_); });
+  if (options_.skip_nonfinite_grad && !gradients_finite(model)) {
+    ++skipped_steps_;
+    spdlog::warn("epoch {}, global step {}: a gradient is NaN or infinite; optimizer step skipped ({} skipped so far)",
+                 progress_.epoch, progress_.global_step, skipped_steps_);
+    optimizer_->zero_grad();
+    return;
+  }
   if (options_.gradient_clip_val && *options_.gradient_clip_val > 0) {
     auto params = model.module().parameters();
-    if (options_.gradient_clip_algorithm == "value") torch::nn::utils::clip_grad_value_(params, *options_.gradient_clip_val);
-    else torch::nn::utils::clip_grad_norm_(params, *options_.gradient_clip_val);
+    if (options_.gradient_clip_algorithm == "value") {
+      torch::nn::utils::clip_grad_value_(params, *options_.gradient_clip_val);
+    } else {
+      const double norm = torch::nn::utils::clip_grad_norm_(params, *options_.gradient_clip_val);
+      log("train/grad_norm/step", norm, {/*on_step=*/true, /*on_epoch=*/false});
+    }
   }
   optimizer_->step();
   call_hooks(model, [&](Hooks& h) { h.on_before_zero_grad(*this, model, *optimizer_); });
@@ -204,6 +223,12 @@ void PlTrainer::optimizer_step(Model& model) {
     spdlog::debug("first optimizer step done {:.3f} s after the host started", seconds_since_start());
   }
   if (scheduler_ && scheduler_->interval() == "step") scheduler_->step(std::nullopt);
+}
+
+bool PlTrainer::gradients_finite(Model& model) const {
+  for (const auto& p : model.module().parameters())
+    if (p.grad().defined() && !torch::isfinite(p.grad()).all().item<bool>()) return false;
+  return true;
 }
 
 void PlTrainer::epoch_scheduler_step() {

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/checkpoint.hpp"
+#include "engine/interrupt.hpp"
 #include "engine/log_store.hpp"
 #include "engine/progress.hpp"
 #include "engine/trainer_options.hpp"
@@ -64,6 +65,10 @@ class PlTrainer : public lighter::Trainer {
 
   void begin_stage(const std::string& stage, Model& model, DataModule& data);
   void end_stage(Model& model);
+  template <class Body>
+  auto guarded(Model& model, Body&& body) -> decltype(body());
+  std::vector<Dict> predict_epoch(Model& model, DataModule& data, bool return_predictions);
+  void fit_loop(Model& model, DataModule& data, const std::optional<Dict>& resume_from, bool weights_only);
   template <class Hook>
   void call_hooks(Model& model, Hook&& hook);
   void setup_optimization(Model& model, int64_t batches_per_epoch);
@@ -73,6 +78,7 @@ class PlTrainer : public lighter::Trainer {
   void train_batch(Model& model, const Dict& batch, int64_t batch_idx, int64_t total);
   void optimizer_step(Model& model);
   void epoch_scheduler_step();
+  bool gradients_finite(Model& model) const;
   std::map<std::string, double> evaluate(Model& model, DataLoader& loader, Eval eval, int64_t max_batches);
   bool validation_due() const;
   int64_t val_check_batch() const;  // training batches between validations
@@ -90,9 +96,10 @@ class PlTrainer : public lighter::Trainer {
   bool should_stop_ = false;
   Progress progress_;
   int64_t epoch_batches_ = 0;          // batches in the current training epoch
-  bool scheduler_step_pending_ = false;
+  bool scheduler_step_pending_ = false;  // epoch trained, its epoch-interval scheduler step not yet taken
   bool first_step_logged_ = false;
-  std::string training_step_name_;  // for messages, built once per epoch  // epoch trained, its epoch-interval scheduler step not yet taken
+  std::string training_step_name_;  // for messages, built once per epoch
+  int64_t skipped_steps_ = 0;       // optimizer steps skipped for non-finite gradients (skip_nonfinite_grad)
   int64_t stepping_batches_ = 0;
   LogStore logs_;
   ProgressReporter reporter_;
@@ -114,5 +121,25 @@ void PlTrainer::call_hooks(Model& model, Hook&& hook) {
 // The step's outputs as a Dict with `loss` (Lighter's normalisation; throws on a missing
 // `total` in a loss table).
 Dict normalize_outputs(const Dict& outputs, const std::string& where, bool loss_required);
+
+// Runs a stage's body; when it fails, callbacks get on_exception (not for an interrupt) and the
+// stage still ends (teardown), so writers can remove what they had started.
+template <class Body>
+auto PlTrainer::guarded(Model& model, Body&& body) -> decltype(body()) {
+  try {
+    auto result = body();
+    end_stage(model);
+    return result;
+  } catch (const Interrupted&) {
+    reporter_.finish();
+    end_stage(model);
+    throw;
+  } catch (const std::exception& e) {
+    reporter_.finish();
+    call_hooks(model, [&](Hooks& h) { h.on_exception(*this, model, e); });
+    end_stage(model);
+    throw;
+  }
+}
 
 }  // namespace lighter::host

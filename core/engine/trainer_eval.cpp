@@ -52,24 +52,28 @@ std::map<std::string, double> PlTrainer::evaluate(Model& model, DataLoader& load
 
 std::map<std::string, double> PlTrainer::validate(Model& model, DataModule& data) {
   begin_stage("validate", model, data);
-  auto loader = data.val_dataloader();
-  if (!loader) throw std::runtime_error("validate needs a val_dataloader: set data::val_dataloader");
-  auto results = evaluate(model, *loader, Eval::Validate, batches(*loader, options_.limit_val_batches));
-  end_stage(model);
-  return results;
+  return guarded(model, [&] {
+    auto loader = data.val_dataloader();
+    if (!loader) throw std::runtime_error("validate needs a val_dataloader: set data::val_dataloader");
+    return evaluate(model, *loader, Eval::Validate, batches(*loader, options_.limit_val_batches));
+  });
 }
 
 std::map<std::string, double> PlTrainer::test(Model& model, DataModule& data) {
   begin_stage("test", model, data);
-  auto loader = data.test_dataloader();
-  if (!loader) throw std::runtime_error("test needs a test_dataloader: set data::test_dataloader");
-  auto results = evaluate(model, *loader, Eval::Test, batches(*loader, options_.limit_test_batches));
-  end_stage(model);
-  return results;
+  return guarded(model, [&] {
+    auto loader = data.test_dataloader();
+    if (!loader) throw std::runtime_error("test needs a test_dataloader: set data::test_dataloader");
+    return evaluate(model, *loader, Eval::Test, batches(*loader, options_.limit_test_batches));
+  });
 }
 
 std::vector<Dict> PlTrainer::predict(Model& model, DataModule& data, bool return_predictions) {
   begin_stage("predict", model, data);
+  return guarded(model, [&] { return predict_epoch(model, data, return_predictions); });
+}
+
+std::vector<Dict> PlTrainer::predict_epoch(Model& model, DataModule& data, bool return_predictions) {
   auto loader = data.predict_dataloader();
   if (!loader) throw std::runtime_error("predict needs a predict_dataloader: set data::predict_dataloader");
   std::vector<Dict> predictions;
@@ -94,7 +98,6 @@ std::vector<Dict> PlTrainer::predict(Model& model, DataModule& data, bool return
   reporter_.finish();
   call_hooks(model, [&](Hooks& h) { h.on_predict_epoch_end(*this, model); });
   call_hooks(model, [&](Hooks& h) { h.on_predict_end(*this, model); });
-  end_stage(model);
   return predictions;
 }
 

@@ -77,6 +77,8 @@ std::vector<Param> trainer_params() {
       at_least(param::integer("accumulate_grad_batches", 1, "accumulate gradients over N batches per optimizer step"), 1),
       clip,
       param::choice("gradient_clip_algorithm", {"norm", "value"}, "norm", "clip by total norm or by value"),
+      param::boolean("skip_nonfinite_grad", false,
+                     "skip the optimizer step when a gradient is NaN or infinite (off: a non-finite loss stops the run)"),
       at_least(param::integer("log_every_n_steps", 50, "how often to log step values"), 1),
       param::string("default_root_dir", ".", "where lighter_logs/version_N is created"),
       param::boolean("enable_progress_bar", true, "show progress while running"),
@@ -114,6 +116,7 @@ std::shared_ptr<Object> make_trainer(const Args& args) {
   o.gradient_clip_val = args.get_optional<double>("gradient_clip_val");
   if (o.gradient_clip_val && *o.gradient_clip_val < 0) args.fail("gradient_clip_val", "expected a value >= 0");
   o.gradient_clip_algorithm = args.get<std::string>("gradient_clip_algorithm");
+  o.skip_nonfinite_grad = args.get<bool>("skip_nonfinite_grad");
   o.log_every_n_steps = args.get<int64_t>("log_every_n_steps");
   o.default_root_dir = args.get<std::string>("default_root_dir");
   o.enable_progress_bar = args.get<bool>("enable_progress_bar");

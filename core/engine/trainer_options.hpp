@@ -30,6 +30,7 @@ struct TrainerOptions {
   int64_t accumulate_grad_batches = 1;
   std::optional<double> gradient_clip_val;
   std::string gradient_clip_algorithm = "norm";
+  bool skip_nonfinite_grad = false;  // skip optimizer steps with NaN/Inf gradients; off: a non-finite loss stops the run
   int64_t log_every_n_steps = 50;
   std::string default_root_dir = ".";
   bool enable_progress_bar = true;

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <stdexcept>
 
-#include "../lightning_loggers/python_float.hpp"
+#include <lighter/python_float.hpp>
 
 namespace lighter::lightning {
 

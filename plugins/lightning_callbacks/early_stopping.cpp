@@ -7,7 +7,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "../lightning_loggers/python_float.hpp"
+#include <lighter/python_float.hpp>
 #include "epoch_end_schedule.hpp"
 #include "registrations.hpp"
 

@@ -12,7 +12,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "python_float.hpp"
+#include <lighter/python_float.hpp>
 #include "registrations.hpp"
 
 namespace fs = std::filesystem;

@@ -5,6 +5,10 @@
 #include <cstring>
 #include <mutex>
 
+// The SDK's host-only writer registry, so lighter::find_writer sees a loaded plugin's writers
+// as it does under the real host.
+#include "internal.hpp"
+
 namespace lighter::test {
 
 namespace {
@@ -92,6 +96,7 @@ PluginHarness::PluginHarness(const std::string& path) {
     throw std::runtime_error(path + ": descriptor does not match this SDK");
   CollectingRegistrar registrar(components_, writers_);
   d.register_components(&registrar);
+  for (const auto& writer : writers_) internal::register_writer(writer, path);
 }
 
 const ComponentInfo& PluginHarness::info(const std::string& name) const {

@@ -39,8 +39,9 @@ class MapArgs : public Args {
 
 class PluginHarness {
  public:
-  // Loads the plugin at `path`; throws std::runtime_error when it cannot be loaded or its
-  // descriptor does not match this SDK.
+  // Loads the plugin at `path` and, as the host does, puts the writer functions it registers in
+  // the SDK's registry (lighter::find_writer); throws std::runtime_error when it cannot be loaded
+  // or its descriptor does not match this SDK.
   explicit PluginHarness(const std::string& path);
 
   const lighter_plugin_descriptor& descriptor() const { return *descriptor_; }

@@ -131,3 +131,15 @@ TEST_CASE("config macros: a macro may copy a sibling inside its own table", "[co
     const Node root = expanded("[a]\nb = 1\nc = \"%a::b\"\n");
     CHECK(at(root, "a::c").as_int() == 1);
 }
+
+TEST_CASE("config macros: an override reaching into a macro edits the copy", "[config][macros]") {
+    const Node root = load_inputs({kMacros + "/main.toml", "model::network::_args_::0::out_features=32",
+                                   "model::optimizer::lr=0.5"});
+    CHECK(at(root, "model::network::_args_::0::out_features").as_int() == 32);
+    CHECK(at(root, "model::network::_target_").as_string() == "torch.nn.Sequential");  // the rest of the copy stays
+    CHECK(at(root, "model::optimizer::lr").as_number() == 0.5);
+    CHECK(at(root, "model::optimizer::_target_").as_string() == "torch.optim.Adam");
+    // The file the macro copies is not changed: another copy of it keeps its value.
+    const Node plain = load_inputs({kMacros + "/main.toml"});
+    CHECK(at(plain, "model::network::_args_::0::out_features").as_int() == 16);
+}

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include "build/builder.hpp"
 #include "config/compose.hpp"
 #include "config/parse.hpp"
@@ -55,9 +57,21 @@ train_dataloader = { _target_ = "torch.utils.data.DataLoader", batch_size = 10, 
 val_dataloader = { _target_ = "torch.utils.data.DataLoader", batch_size = 10, dataset = { _target_ = "lighter.datasets.Synthetic", num_samples = 40, num_features = 4, num_classes = 3, seed = 1 } }
 )";
 
+// A cross-entropy loss that turns NaN on its `nan_at`-th call (counting from 0).
+struct NanAtImpl : torch::nn::Module {
+  explicit NanAtImpl(int64_t at) : nan_at(at) {}
+  torch::Tensor forward(const torch::Tensor& output, const torch::Tensor& target) {
+    torch::Tensor loss = torch::nn::functional::cross_entropy(output, target);
+    return calls++ == nan_at ? loss * std::numeric_limits<double>::quiet_NaN() : loss;
+  }
+  int64_t nan_at, calls = 0;
+};
+TORCH_MODULE(NanAt);
+
 struct Run {
   std::shared_ptr<Recorder> recorder;
   std::shared_ptr<PlTrainer> trainer;
+  std::shared_ptr<Model> model;
 };
 
 // Fits the base config composed with `overlay` (a TOML text, merged like a second file);
@@ -74,6 +88,12 @@ Run fit(std::string overlay = "") {
     recorder.kind = Kind::Callback;
     recorder.factory = [](const Args&) { return std::make_shared<Recorder>(); };
     r.add_builtin(recorder);
+    ComponentInfo nan_at;
+    nan_at.name = "test.NanAt";
+    nan_at.kind = Kind::Module;
+    nan_at.params = {param::integer("at", 0, "the call that returns NaN")};
+    nan_at.factory = [](const Args& a) { return make_module(NanAt(a.get<int64_t>("at"))); };
+    r.add_builtin(nan_at);
     return r;
   }();
   torch::manual_seed(0);
@@ -84,7 +104,7 @@ Run fit(std::string overlay = "") {
   auto trainer = std::dynamic_pointer_cast<PlTrainer>(builder.build("trainer", Kind::Trainer, "pytorch_lightning.Trainer"));
   auto data = std::dynamic_pointer_cast<DataModule>(builder.build("data", Kind::DataModule));
   trainer->fit(*model, *data);
-  return {std::dynamic_pointer_cast<Recorder>(trainer->options().callbacks.at(0)), trainer};
+  return {std::dynamic_pointer_cast<Recorder>(trainer->options().callbacks.at(0)), trainer, model};
 }
 
 }  // namespace
@@ -161,4 +181,25 @@ TEST_CASE("early stopping stops at the right epoch") {
                  "callbacks = [{ _target_ = \"pytorch_lightning.callbacks.EarlyStopping\", monitor = \"val/loss/epoch\", patience = 2 }]");
   CHECK(run.recorder->train_epochs == 3);
   CHECK(run.trainer->current_epoch() == 3);
+}
+
+TEST_CASE("a non-finite loss stops the run naming the step, unless skip_nonfinite_grad skips it") {
+  const std::string nan_at_3 = "[model.criterion]\n_target_ = \"test.NanAt\"\nat = 3\n"
+                               "[trainer]\nnum_sanity_val_steps = 0\nlimit_val_batches = 0\nmax_epochs = 1\n";
+  CHECK_THROWS_WITH(fit(nan_at_3), Catch::Contains("lighter.SupervisedModule.training_step returned a non-finite loss "
+                                                   "(nan) at epoch 0, batch 3 (global step 3)") &&
+                                       Catch::Contains("trainer::skip_nonfinite_grad = true"));
+  auto skipped = fit(nan_at_3 + "skip_nonfinite_grad = true\n");
+  CHECK(skipped.recorder->train_batches == 8);
+  CHECK(skipped.trainer->global_step() == 7);  // batch 3's step was skipped
+  CHECK(skipped.recorder->optimizer_steps == 7);
+  for (const auto& p : skipped.model->module().parameters()) CHECK(torch::isfinite(p).all().item<bool>());
+}
+
+TEST_CASE("clipping by norm logs the gradient norm as train/grad_norm/step") {
+  auto clipped = fit("max_epochs = 1\nlog_every_n_steps = 1\ngradient_clip_val = 0.05");
+  REQUIRE(clipped.trainer->callback_metrics().count("train/grad_norm/step") == 1);
+  CHECK(clipped.trainer->callback_metrics().at("train/grad_norm/step") > 0.05);  // the norm before clipping
+  auto unclipped = fit("max_epochs = 1");
+  CHECK(unclipped.trainer->callback_metrics().count("train/grad_norm/step") == 0);
 }

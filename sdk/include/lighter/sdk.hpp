@@ -12,6 +12,7 @@
 #include "lighter/optim.hpp"
 #include "lighter/params.hpp"
 #include "lighter/plugin.hpp"
+#include "lighter/python_float.hpp"
 #include "lighter/suggest.hpp"
 #include "lighter/trainer.hpp"
 #include "lighter/value.hpp"

@@ -1,11 +1,12 @@
 #pragma once
 // Floats rendered as Python's repr() does (shortest round-trip digits, "1.0", "1e-05"), so
-// metrics.csv and checkpoint names read exactly as Lightning writes them.
+// files and messages read exactly as the Python tools write them (metrics.csv, checkpoint names,
+// predictions).
 #include <charconv>
 #include <cmath>
 #include <string>
 
-namespace lighter::lightning {
+namespace lighter {
 
 inline std::string python_float(double value) {
   if (std::isnan(value)) return "nan";
@@ -29,4 +30,4 @@ inline std::string python_float(double value) {
   return out + digits.substr(0, integer_digits) + "." + digits.substr(integer_digits);
 }
 
-}  // namespace lighter::lightning
+}  // namespace lighter
