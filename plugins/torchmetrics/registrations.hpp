@@ -5,4 +5,7 @@
 namespace lighter::torchmetrics {
 void register_accuracy(Registrar& registrar);    // Accuracy
 void register_collection(Registrar& registrar);  // MetricCollection
+void register_precision_recall(Registrar& registrar);  // Precision, Recall, F1Score
+void register_auroc(Registrar& registrar);             // AUROC
+void register_regression(Registrar& registrar);        // MeanSquaredError, MeanAbsoluteError
 }  // namespace lighter::torchmetrics

@@ -1,0 +1,5 @@
+// Placeholder: being written.
+#include "registrations.hpp"
+namespace lighter::torchmetrics {
+void register_regression(Registrar&) {}
+}  // namespace lighter::torchmetrics
