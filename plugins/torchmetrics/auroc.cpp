@@ -1,5 +1,177 @@
-// Placeholder: being written.
+// torchmetrics.AUROC with thresholds=None: the epoch's scores and targets are kept and the ROC
+// curve is computed exactly by sorting (ties share one threshold, as sklearn and torchmetrics).
 #include "registrations.hpp"
+#include "stat_scores.hpp"
+
+#include <limits>
+#include <stdexcept>
+
 namespace lighter::torchmetrics {
-void register_auroc(Registrar&) {}
+
+namespace {
+const char* const kName = "AUROC";
+
+torch::Tensor nan_tensor(torch::IntArrayRef sizes, const torch::Device& device) {
+  return torch::full(sizes, std::numeric_limits<float>::quiet_NaN(), torch::TensorOptions().device(device));
+}
+
+// torchmetrics' _binary_clf_curve + _binary_roc_compute + trapezoid. A curve without negatives
+// (or positives) has fpr (or tpr) 0 everywhere, so its area is 0; no sample at all gives NaN.
+torch::Tensor binary_auroc(const torch::Tensor& scores, const torch::Tensor& positive) {
+  const int64_t n = scores.numel();
+  if (n == 0) return nan_tensor({}, scores.device());
+  auto order = scores.argsort(0, /*descending=*/true);
+  auto sorted = scores.index_select(0, order).to(torch::kDouble);
+  auto hits = positive.index_select(0, order).to(torch::kDouble);
+  auto last_of_tie = torch::nonzero(sorted.slice(0, 1) != sorted.slice(0, 0, n - 1)).flatten();
+  auto idx = torch::cat({last_of_tie, torch::full({1}, n - 1, last_of_tie.options())});
+  auto zero = torch::zeros({1}, hits.options());
+  auto tps = torch::cat({zero, hits.cumsum(0).index_select(0, idx)});
+  auto fps = torch::cat({zero, (idx + 1).to(torch::kDouble) - tps.slice(0, 1)});
+  auto rate = [](const torch::Tensor& c) { return c[-1].item<double>() > 0 ? c / c[-1] : torch::zeros_like(c); };
+  return torch::trapz(rate(tps), rate(fps)).to(torch::kFloat);
+}
+
+// torchmetrics' _reduce_auroc: NaN scores (classes without samples) are left out of the mean.
+torch::Tensor reduce(const torch::Tensor& scores, const torch::Tensor& support, Average average) {
+  if (average == Average::None) return scores;
+  auto known = ~scores.isnan();
+  if (!known.any().item<bool>()) return nan_tensor({}, scores.device());
+  if (average == Average::Macro) return scores.masked_select(known).mean();
+  auto weights = support.to(torch::kFloat).masked_select(known);
+  return (scores.masked_select(known) * safe_divide(weights, weights.sum())).sum();
+}
+
+void check_scores(const torch::Tensor& preds, const torch::Tensor& target, bool same_shape) {
+  if (!preds.is_floating_point())
+    throw std::invalid_argument(std::string(kName) + ": preds must be floating point scores, got " +
+                                std::string(c10::toString(preds.scalar_type())));
+  if (same_shape && preds.sizes() != target.sizes())
+    throw std::invalid_argument(std::string(kName) + ": preds " + shape(preds) + " and target " + shape(target) +
+                                " must have the same shape");
+}
+
+bool probabilities(const torch::Tensor& p) { return !p.numel() || ((p >= 0) & (p <= 1)).all().item<bool>(); }
+
+class AUROC : public Metric {
+ public:
+  explicit AUROC(StatScoresOptions options) : o_(std::move(options)) {}
+
+  void update(const torch::Tensor& preds, const torch::Tensor& target) override {
+    auto batch = format(preds, target);
+    preds_.push_back(batch.first);
+    target_.push_back(batch.second);
+  }
+  std::vector<std::pair<std::string, torch::Tensor>> forward(const torch::Tensor& preds,
+                                                             const torch::Tensor& target) override {
+    auto batch = format(preds, target);
+    preds_.push_back(batch.first);
+    target_.push_back(batch.second);
+    return {{kName, value(batch.first, batch.second)}};
+  }
+  std::vector<std::pair<std::string, torch::Tensor>> compute() override {
+    torch::NoGradGuard no_grad;
+    if (preds_.empty()) {
+      auto no_target = o_.task == Task::Multilabel ? torch::zeros({0, o_.num_classes}) : torch::zeros({0});
+      return {{kName, value(torch::zeros({0, o_.num_classes}), no_target.to(torch::kLong))}};
+    }
+    return {{kName, value(torch::cat(preds_), torch::cat(target_))}};
+  }
+  void reset() override {
+    preds_.clear();
+    target_.clear();
+  }
+
+ private:
+  // Binary: (M,) probabilities and labels, ignored samples dropped. Multiclass: (M, C)
+  // probabilities (softmax of logits) and (M,) labels, ignored dropped. Multilabel: (M, L) both,
+  // ignore_index kept (dropped per label at compute).
+  std::pair<torch::Tensor, torch::Tensor> format(const torch::Tensor& preds, const torch::Tensor& target) const {
+    torch::NoGradGuard no_grad;
+    auto p = preds.detach(), t = target.detach();
+    if (o_.task == Task::Multiclass) {
+      check_scores(p, t, false);
+      auto expected = t.sizes().vec();
+      expected.insert(expected.begin() + std::min<int64_t>(1, t.dim()), o_.num_classes);
+      if (p.sizes().vec() != expected)
+        throw std::invalid_argument(std::string(kName) + ": preds " + shape(p) + " must be (N, num_classes=" +
+                                    std::to_string(o_.num_classes) + ", ...) for target " + shape(t));
+      p = rows(p);
+      if (!probabilities(p)) p = p.softmax(1);
+    } else {
+      check_scores(p, t, true);
+      if (o_.task == Task::Multilabel && (t.dim() < 2 || t.size(1) != o_.num_classes))
+        throw std::invalid_argument(std::string(kName) + ": preds and target " + shape(t) +
+                                    " must be (N, num_labels=" + std::to_string(o_.num_classes) + ", ...)");
+      if (!probabilities(p)) p = p.sigmoid();
+      if (o_.task == Task::Multilabel) p = rows(p), t = rows(t);
+    }
+    check_labels(t, o_.task == Task::Multiclass ? o_.num_classes : 2, o_, kName, "target");
+    t = t.to(torch::kLong);
+    if (o_.task == Task::Multilabel) return {p, t};
+    if (o_.task == Task::Binary) p = p.reshape({-1});
+    t = t.reshape({-1});
+    if (!o_.ignore_index) return {p, t};
+    auto keep = t != *o_.ignore_index;
+    return {p.index({keep}), t.index({keep})};
+  }
+
+  torch::Tensor value(const torch::Tensor& p, const torch::Tensor& t) const {
+    if (o_.task == Task::Binary) return binary_auroc(p, t == 1);
+    if (o_.task == Task::Multilabel && o_.average == Average::Micro) return micro(p, t);
+    const int64_t classes = o_.num_classes;
+    std::vector<torch::Tensor> scores;
+    for (int64_t c = 0; c < classes; ++c) scores.push_back(per_class(p, t, c));
+    auto support = o_.task == Task::Multiclass ? torch::bincount(t, {}, classes) : (t == 1).sum(0);
+    return reduce(torch::stack(scores), support, o_.average);
+  }
+
+  torch::Tensor per_class(const torch::Tensor& p, const torch::Tensor& t, int64_t c) const {
+    if (o_.task == Task::Multiclass) return binary_auroc(p.select(1, c).contiguous(), t == c);
+    auto scores = p.select(1, c), labels = t.select(1, c);
+    if (o_.ignore_index) {
+      auto keep = labels != *o_.ignore_index;
+      scores = scores.index({keep}), labels = labels.index({keep});
+    }
+    return binary_auroc(scores.contiguous(), labels == 1);
+  }
+
+  torch::Tensor micro(const torch::Tensor& p, const torch::Tensor& t) const {
+    auto scores = p.flatten(), labels = t.flatten();
+    if (o_.ignore_index) {
+      auto keep = labels != *o_.ignore_index;
+      scores = scores.index({keep}), labels = labels.index({keep});
+    }
+    return binary_auroc(scores, labels == 1);
+  }
+
+  StatScoresOptions o_;
+  std::vector<torch::Tensor> preds_, target_;
+};
+
+std::vector<Param> auroc_params() {
+  auto params = task_params("macro");
+  Param max_fpr = param::real("max_fpr", std::nullopt, "not supported: only null (the full curve)");
+  max_fpr.type = Type::Float | Type::Null;
+  max_fpr.default_value = Value();
+  Param thresholds = param::any("thresholds", Value(), "only null: the exact, sort-based curve");
+  params.push_back(max_fpr);
+  params.push_back(thresholds);
+  return params;
+}
+
+std::shared_ptr<Metric> make(const Args& a) {
+  auto o = task_options(a);
+  if (o.task == Task::Multiclass && o.average == Average::Micro)
+    a.fail("average", "multiclass AUROC takes macro, weighted or none (micro is for multilabel)");
+  if (a.get_optional<double>("max_fpr")) a.fail("max_fpr", "not supported yet; leave it null");
+  if (!a.get<Value>("thresholds").is_null()) a.fail("thresholds", "only null (exact AUROC) is supported");
+  return std::make_shared<AUROC>(o);
+}
+}  // namespace
+
+void register_auroc(Registrar& r) {
+  r.add<Metric>("torchmetrics.AUROC", "area under the ROC curve, exact over the epoch", auroc_params(), make);
+}
+
 }  // namespace lighter::torchmetrics

@@ -6,14 +6,15 @@
 namespace lighter::torchmetrics {
 
 namespace {
+[[noreturn]] void bad(const std::string& metric, const std::string& message) {
+  throw std::invalid_argument(metric + ": " + message);
+}
+}  // namespace
+
 std::string shape(const torch::Tensor& t) {
   std::string out = "(";
   for (int64_t i = 0; i < t.dim(); ++i) out += (i ? ", " : "") + std::to_string(t.size(i));
   return out + (t.dim() == 1 ? ",)" : ")");
-}
-
-[[noreturn]] void bad(const std::string& metric, const std::string& message) {
-  throw std::invalid_argument(metric + ": " + message);
 }
 
 // Targets must be integers in [0, classes) or the ignore_index.
@@ -27,6 +28,10 @@ void check_labels(const torch::Tensor& t, int64_t classes, const StatScoresOptio
                     (o.ignore_index ? " other than ignore_index " + std::to_string(*o.ignore_index) : ""));
 }
 
+// (N, C, ...) -> (N * ..., C): classes last, one row per sample (and extra position).
+torch::Tensor rows(const torch::Tensor& t) { return t.movedim(1, -1).reshape({-1, t.size(1)}); }
+
+namespace {
 // Probabilities or logits (sigmoid when any value is outside [0, 1]) compared to the threshold.
 torch::Tensor binarize(const torch::Tensor& preds, const StatScoresOptions& o, const std::string& metric) {
   if (!preds.is_floating_point()) {
@@ -37,9 +42,6 @@ torch::Tensor binarize(const torch::Tensor& preds, const StatScoresOptions& o, c
   if (preds.numel() && !((preds >= 0) & (preds <= 1)).all().item<bool>()) probs = preds.sigmoid();
   return probs > o.threshold;
 }
-
-// (N, C, ...) -> (N * ..., C): classes last, one row per sample (and extra position).
-torch::Tensor rows(const torch::Tensor& t) { return t.movedim(1, -1).reshape({-1, t.size(1)}); }
 
 StatScores count(const torch::Tensor& predicted, const torch::Tensor& actual, const torch::Tensor& valid) {
   auto sum = [&](const torch::Tensor& hit) { return (hit & valid).sum(0).to(torch::kLong); };
@@ -165,7 +167,7 @@ torch::Tensor StatScoresMetric::value_of(const StatScores& s) const {
   return torch::scalar_tensor(nan, torch::TensorOptions().device(device));
 }
 
-std::vector<Param> stat_scores_params(const std::string& default_average) {
+std::vector<Param> task_params(const std::string& default_average) {
   using namespace lighter::param;
   auto optional_int = [](std::string name, std::string doc) {
     Param p = integer(std::move(name), std::nullopt, std::move(doc));
@@ -176,23 +178,27 @@ std::vector<Param> stat_scores_params(const std::string& default_average) {
   Param average = choice("average", {"micro", "macro", "weighted", "none"}, default_average,
                          "how per-class scores combine (none: one value per class)");
   average.type = Type::String | Type::Null;  // Python's None is "none"
-  Param top_k = integer("top_k", 1, "multiclass: a hit when the target is among the k highest scores");
-  top_k.check = [](const Value& v) { return v.is_int() && v.as_int() >= 1 ? "" : "an integer >= 1"; };
   return {choice("task", {"binary", "multiclass", "multilabel"}, std::nullopt, "classification task"),
           optional_int("num_classes", "number of classes (multiclass)"),
           optional_int("num_labels", "number of labels (multilabel)"),
-          real("threshold", 0.5, "binary/multilabel: probabilities above it count as positive"),
-          top_k,
           average,
           optional_int("ignore_index", "target value left out of the counts")};
 }
 
-StatScoresOptions stat_scores_options(const Args& a) {
+std::vector<Param> stat_scores_params(const std::string& default_average) {
+  using namespace lighter::param;
+  Param top_k = integer("top_k", 1, "multiclass: a hit when the target is among the k highest scores");
+  top_k.check = [](const Value& v) { return v.is_int() && v.as_int() >= 1 ? "" : "an integer >= 1"; };
+  auto params = task_params(default_average);
+  params.insert(params.begin() + 3,
+                {real("threshold", 0.5, "binary/multilabel: probabilities above it count as positive"), top_k});
+  return params;
+}
+
+StatScoresOptions task_options(const Args& a) {
   StatScoresOptions o;
   const auto task = a.get<std::string>("task");
   o.task = task == "binary" ? Task::Binary : task == "multiclass" ? Task::Multiclass : Task::Multilabel;
-  o.threshold = a.get<double>("threshold");
-  o.top_k = a.get<int64_t>("top_k");
   o.ignore_index = a.get_optional<int64_t>("ignore_index");
   const auto average = a.get_optional<std::string>("average").value_or("none");
   o.average = average == "micro"   ? Average::Micro
@@ -209,6 +215,13 @@ StatScoresOptions stat_scores_options(const Args& a) {
       a.fail(key, "expected an integer >= " + std::string(o.task == Task::Multiclass ? "2" : "1"));
     o.num_classes = *n;
   }
+  return o;
+}
+
+StatScoresOptions stat_scores_options(const Args& a) {
+  StatScoresOptions o = task_options(a);
+  o.threshold = a.get<double>("threshold");
+  o.top_k = a.get<int64_t>("top_k");
   if (o.task == Task::Multiclass && o.top_k > o.num_classes)
     a.fail("top_k", "expected at most num_classes (" + std::to_string(o.num_classes) + ")");
   if (o.threshold < 0 || o.threshold > 1) a.fail("threshold", "expected a number in [0, 1]");

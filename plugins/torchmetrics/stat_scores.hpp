@@ -75,5 +75,17 @@ class StatScoresMetric : public Metric {
 // threshold, top_k, average, ignore_index), and the options they describe.
 std::vector<Param> stat_scores_params(const std::string& default_average);
 StatScoresOptions stat_scores_options(const Args& a);
+// The subset every classification metric takes (task, num_classes, num_labels, average,
+// ignore_index; no threshold nor top_k), and the options it describes.
+std::vector<Param> task_params(const std::string& default_average);
+StatScoresOptions task_options(const Args& a);
+
+// Input checks shared with metrics that keep raw scores: "(N, C)" for messages; integer labels
+// in [0, classes) or the ignore_index (std::invalid_argument naming metric and what otherwise).
+std::string shape(const torch::Tensor& t);
+void check_labels(const torch::Tensor& t, int64_t classes, const StatScoresOptions& o, const std::string& metric,
+                  const char* what);
+// (N, C, ...) -> (N * ..., C): classes last, one row per sample (and extra position).
+torch::Tensor rows(const torch::Tensor& t);
 
 }  // namespace lighter::torchmetrics

@@ -5,6 +5,7 @@
 #include "lighter/data.hpp"
 #include "lighter/log.hpp"
 #include "lighter/logger.hpp"
+#include "lighter/meters.hpp"
 #include "lighter/metric.hpp"
 #include "lighter/model.hpp"
 #include "lighter/module.hpp"
