@@ -32,6 +32,18 @@ void ConfigArgs::resolve(Builder& builder, const cfg::Node* node, const Param& p
       values_[param.name] = Value();
       return;
     }
+    const bool table_given =
+        resolved.node->is_table() && !builder.is_component(*resolved.node) && accepts(param.type, Type::Table);
+    if (table_given) {
+      for (const auto& [name, entry] : resolved.node->table())
+        if (ObjectPtr object = builder.build_node(entry, cfg::join_key_path(resolved.path, name), param.component_kind, "")) {
+          lists_[param.name].push_back(object);
+          names_[param.name].push_back(name);
+        }
+      lists_[param.name];  // an empty table is an empty list
+      values_[param.name] = Value();
+      return;
+    }
     if (component_given) {
       ObjectPtr object = builder.build_node(*node, key_path, param.component_kind, "");
       if (!object && !accepts(param.type, Type::Null))
@@ -70,6 +82,11 @@ std::vector<ObjectPtr> ConfigArgs::objects(const std::string& key) const {
   const Value& v = values_.at(key);
   if (v.is_array() && !v.as_array().empty()) fail(key, "expected a list of components, got plain values " + v.repr());
   return {};
+}
+
+std::vector<std::string> ConfigArgs::object_names(const std::string& key) const {
+  auto it = names_.find(key);
+  return it == names_.end() ? std::vector<std::string>{} : it->second;
 }
 
 }  // namespace lighter::host

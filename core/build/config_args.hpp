@@ -18,6 +18,7 @@ class ConfigArgs : public Args {
   Value value(const std::string& key) const override;
   ObjectPtr object(const std::string& key) const override;
   std::vector<ObjectPtr> objects(const std::string& key) const override;
+  std::vector<std::string> object_names(const std::string& key) const override;
 
  private:
   void resolve(Builder& builder, const cfg::Node* node, const Param& param, const cfg::Node& table);
@@ -26,6 +27,7 @@ class ConfigArgs : public Args {
   std::map<std::string, Value> values_;
   std::map<std::string, ObjectPtr> objects_;
   std::map<std::string, std::vector<ObjectPtr>> lists_;
+  std::map<std::string, std::vector<std::string>> names_;  // keys of tables of components
 };
 
 }  // namespace lighter::host

@@ -1,5 +1,6 @@
 // torchmetrics.MetricCollection: several metrics updated together, each value under its name
-// (the metric's class name, "Accuracy", with the optional prefix and postfix).
+// (its key in a table, else the metric's class name, "Accuracy"; with the optional prefix and
+// postfix).
 #include <set>
 
 #include "registrations.hpp"
@@ -53,15 +54,16 @@ std::string class_name(const std::string& target) {
 
 void register_collection(Registrar& r) {
   using namespace lighter::param;
-  Param metrics = components("metrics", Kind::Metric, "the metrics (a list, or a single metric)");
-  metrics.type = Type::List | Type::Component;
+  Param metrics = components("metrics", Kind::Metric,
+                              "the metrics: a list (each named by its class), a table (each named by its key) or one metric");
+  metrics.type = Type::List | Type::Component | Type::Table;
   r.add<Metric>("torchmetrics.MetricCollection", "several metrics computed together, each under its class name",
                 {metrics, string("prefix", "", "prepended to every name"), string("postfix", "", "appended to every name")},
                 [](const Args& a) {
                   std::vector<std::pair<std::string, std::shared_ptr<Metric>>> members;
                   std::set<std::string> seen;
-                  for (auto& metric : a.components<Metric>("metrics")) {
-                    std::string name = class_name(metric->target());
+                  for (auto& [key, metric] : a.named_components<Metric>("metrics")) {
+                    std::string name = key.empty() ? class_name(metric->target()) : key;
                     if (!seen.insert(name).second)
                       a.fail("metrics", "two metrics are both named '" + name + "'; a collection needs distinct names");
                     members.emplace_back(std::move(name), std::move(metric));

@@ -203,3 +203,18 @@ TEST_CASE("clipping by norm logs the gradient norm as train/grad_norm/step") {
   auto unclipped = fit("max_epochs = 1");
   CHECK(unclipped.trainer->callback_metrics().count("train/grad_norm/step") == 0);
 }
+
+TEST_CASE("a MetricCollection logs each metric under its key in a table, or its class name in a list") {
+  const std::string metric = "{ _target_ = \"torchmetrics.Accuracy\", task = \"multiclass\", num_classes = 3 }";
+  const std::string f1 = "{ _target_ = \"torchmetrics.F1Score\", task = \"multiclass\", num_classes = 3 }";
+  auto named = fit("[model.val_metrics]\n_target_ = \"torchmetrics.MetricCollection\"\nmetrics = { acc = " + metric +
+                   ", f1 = " + f1 + " }\n[trainer]\nmax_epochs = 1\n");
+  const auto& logged = named.trainer->callback_metrics();
+  CHECK(logged.count("val/metrics/acc/epoch") == 1);
+  CHECK(logged.count("val/metrics/f1/epoch") == 1);
+  CHECK(logged.count("val/metrics/Accuracy/epoch") == 0);
+  auto listed = fit("[model.val_metrics]\n_target_ = \"torchmetrics.MetricCollection\"\nmetrics = [" + metric + ", " + f1 +
+                    "]\n[trainer]\nmax_epochs = 1\n");
+  CHECK(listed.trainer->callback_metrics().count("val/metrics/Accuracy/epoch") == 1);
+  CHECK(listed.trainer->callback_metrics().count("val/metrics/F1Score/epoch") == 1);
+}

@@ -63,6 +63,20 @@ class Args {
     return out;
   }
 
+  // A table of named components (`metrics = { f1 = {...}, acc = {...} }`) as (key, component)
+  // in table order; a list (or a single component) gives empty keys.
+  template <class T = Object>
+  std::vector<std::pair<std::string, std::shared_ptr<T>>> named_components(const std::string& key) const {
+    std::vector<std::pair<std::string, std::shared_ptr<T>>> out;
+    const auto all = objects(key);
+    const auto names = object_names(key);
+    for (size_t i = 0; i < all.size(); ++i) {
+      const std::string name = i < names.size() ? names[i] : std::string();
+      out.emplace_back(name, cast<T>(key + "::" + (name.empty() ? std::to_string(i) : name), all[i]));
+    }
+    return out;
+  }
+
   // A problem only the component can see (a bad combination, a missing file): one clear line.
   [[noreturn]] void fail(const std::string& key, const std::string& message) const {
     throw ParamError(key.empty() ? path_ : (path_.empty() ? key : path_ + "::" + key), message);
@@ -72,6 +86,8 @@ class Args {
   virtual Value value(const std::string& key) const = 0;
   virtual ObjectPtr object(const std::string& key) const = 0;
   virtual std::vector<ObjectPtr> objects(const std::string& key) const = 0;
+  // The keys of a table of components, aligned with objects(key); empty for a list.
+  virtual std::vector<std::string> object_names(const std::string& /*key*/) const { return {}; }
 
  protected:
   Args(std::string target, std::string path) : target_(std::move(target)), path_(std::move(path)) {}
