@@ -8,14 +8,10 @@
 #include "build/validate.hpp"
 #include "config/error.hpp"
 #include "config/keypath.hpp"
+#include "config/limits.hpp"
 #include "lighter/args.hpp"
 
 namespace lighter::host {
-
-std::optional<std::string> reference_path(const cfg::Node& node) {
-  if (!node.is_string() || node.as_string().size() < 2 || node.as_string()[0] != '@') return std::nullopt;
-  return node.as_string().substr(1);
-}
 
 Builder::Builder(const cfg::Node& root, const ComponentRegistry& registry) : root_(root), registry_(registry) {}
 
@@ -44,6 +40,10 @@ const cfg::Node& Builder::node_at(const std::string& path) const {
 }
 
 void Builder::enter(const std::string& path, const cfg::Location& where) {
+  if (active_.size() >= cfg::kMaxChain)
+    throw cfg::ConfigError("components and references nest through more than " + std::to_string(cfg::kMaxChain) +
+                               " levels (" + active_.front() + " -> ... -> " + path + ")",
+                           path, where, cfg::kFlattenHint);
   auto it = std::find(active_.begin(), active_.end(), path);
   if (it != active_.end()) {
     std::string chain;
@@ -66,6 +66,10 @@ Builder::Resolved Builder::follow(const cfg::Node& node, const std::string& path
       throw cfg::ConfigError("reference cycle: " + chain + *target, path, node.loc,
                              "break the cycle: a reference cannot point back to itself");
     }
+    if (seen.size() > cfg::kMaxChain)
+      throw cfg::ConfigError("references point through more than " + std::to_string(cfg::kMaxChain) + " others (" +
+                                 path + " -> " + seen[1] + " -> ... -> " + *target + ")",
+                             path, node.loc, "point at the value itself");
     seen.push_back(*target);
     active_.push_back(at.path);
     const cfg::Node& next = node_at(*target);
@@ -167,6 +171,10 @@ ObjectPtr Builder::build_default(const std::string& target, const std::string& p
 }
 
 Value Builder::to_value(const cfg::Node& node, const std::string& path) {
+  if (++values_made_ > cfg::kMaxCopiedValues)
+    throw cfg::ConfigError("references copy more than " + std::to_string(cfg::kMaxCopiedValues) +
+                               " values in all (does a list refer to another that refers to it?)",
+                           path, node.loc, cfg::kFlattenHint);
   const Resolved at = follow(node, path);
   const cfg::Node& n = *at.node;
   if (at.path != path) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "build/expand.hpp"  // reference_path
 #include "config/node.hpp"
 #include "lighter/object.hpp"
 #include "lighter/value.hpp"
@@ -60,9 +61,7 @@ class Builder {
   std::map<std::string, ObjectPtr> built_;
   std::map<const Object*, LibraryPtr> origin_;
   std::vector<std::string> active_;  // paths being resolved, for cycle reports
+  size_t values_made_ = 0;           // by to_value, bounded: references can copy lists of lists
 };
-
-// "@a::b" -> "a::b"; nullopt for any other string.
-std::optional<std::string> reference_path(const cfg::Node& node);
 
 }  // namespace lighter::host

@@ -1,5 +1,7 @@
 #include "build/validate.hpp"
 
+#include <cmath>
+
 #include "config/error.hpp"
 #include "config/keypath.hpp"
 
@@ -13,6 +15,19 @@ bool is_special(const std::string& key) {
   for (const char* special : kSpecialKeys)
     if (key == special) return true;
   return false;
+}
+
+// A float parameter takes finite numbers only, unless it opts in with param::allow_nonfinite.
+void check_finite(const Value& value, Type type, Type element_type, const std::string& path, const cfg::Location& where,
+                  const Param& param) {
+  if (accepts(type, Type::NonFinite)) return;
+  if (value.is_float() && !std::isfinite(value.as_number()))
+    throw cfg::ConfigError("expected a finite number, got " + value.repr(), path, where,
+                           param.doc.empty() ? "" : param.name + ": " + param.doc);
+  if (value.is_array())
+    for (size_t i = 0; i < value.as_array().size(); ++i)
+      check_finite(value.as_array()[i], element_type, element_type, cfg::join_key_path(path, std::to_string(i)), where,
+                   param);
 }
 
 }  // namespace
@@ -60,6 +75,7 @@ void check_value(const Value& value, const Param& param, const std::string& path
                                    " " + item.repr() + " at index " + std::to_string(i),
                                cfg::join_key_path(path, std::to_string(i)), where);
     }
+  check_finite(value, param.type, param.element_type, path, where, param);
   if (param.check && !value.is_null()) {
     std::string expected = param.check(value);
     if (!expected.empty())

@@ -9,14 +9,13 @@
 #include <cstdlib>
 #include <optional>
 
-#include <c10/util/Exception.h>
-
 #include "build/builder.hpp"
 #include "cli/plugins_command.hpp"
 #include "config/error.hpp"
 #include "engine/interrupt.hpp"
 #include "engine/runner.hpp"
 #include "lighter/version.hpp"
+#include "plugins/boundary.hpp"
 #include "plugins/library.hpp"
 
 namespace po = boost::program_options;
@@ -94,13 +93,19 @@ int stage_command(const std::string& stage, const std::vector<std::string>& rest
 
 int plugins_subcommand(const std::vector<std::string>& rest) {
   po::options_description options;
-  options.add_options()("describe", po::value<std::string>(), "")("help,h", "");
+  options.add_options()("describe", po::value<std::string>(), "")("help,h", "")(
+      "stray", po::value<std::vector<std::string>>(), "");
+  po::positional_options_description positional;
+  positional.add("stray", -1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(rest).options(options).run(), vm);
+    po::store(po::command_line_parser(rest).options(options).positional(positional).run(), vm);
   } catch (const po::error& e) {
     throw UsageError(std::string(e.what()));
   }
+  if (vm.count("stray"))
+    throw UsageError("plugins takes no arguments, got '" + vm["stray"].as<std::vector<std::string>>().front() +
+                     "' (to show one component: plugins --describe NAME)");
   if (vm.count("help")) {
     std::fputs("usage: lighter-host plugins [--describe NAME]\n", stdout);
     return kExitOk;
@@ -114,7 +119,10 @@ int dispatch(const std::vector<std::string>& args) {
   if (args.empty()) throw UsageError("no command given");
   const std::string& command = args.front();
   const std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (command == "--help" || command == "-h" || command == "help") {
+  const bool help = command == "--help" || command == "-h" || command == "help";
+  if ((help || command == "--version") && !rest.empty())
+    throw UsageError(command + " takes no arguments, got '" + rest.front() + "'");
+  if (help) {
     std::fputs((std::string(kUsage) + kHelp).c_str(), stdout);
     return kExitOk;
   }
@@ -138,9 +146,14 @@ void print_error(const std::string& line) { std::fputs((line + "\n").c_str(), st
 }  // namespace
 
 int run_cli(const std::vector<std::string>& args) {
-  setup_logging();
   try {
-    return dispatch(args);
+    setup_logging();
+    const int code = dispatch(args);
+    if (code == kExitOk && interrupt_requested()) {
+      spdlog::warn("stopped by a signal");
+      return kExitInterrupted;
+    }
+    return code;
   } catch (const UsageError& e) {
     print_error(std::string("error: ") + e.what());
     std::fputs(kUsage, stderr);
@@ -154,15 +167,16 @@ int run_cli(const std::vector<std::string>& args) {
   } catch (const ParamError& e) {
     print_error(std::string("error: ") + e.what());
     return kExitUsage;
-  } catch (const Interrupted&) {
-    spdlog::warn("stopped by a signal after a completed step");
-    return kExitInterrupted;
-  } catch (const c10::Error& e) {
-    print_error(std::string("error: ") + e.what_without_backtrace());
-    return kExitFailure;
-  } catch (const std::exception& e) {
+  } catch (const BuildError& e) {
+    // Building from config happens before the run directory exists: nothing ran (rule in cli.hpp).
     print_error(std::string("error: ") + e.what());
-    return kExitFailure;
+    return kExitUsage;
+  } catch (const Interrupted& e) {
+    spdlog::warn("stopped by a signal {}", e.what());
+    return kExitInterrupted;
+  } catch (...) {
+    print_error("error: " + current_exception_text());
+    return interrupt_requested() ? kExitInterrupted : kExitFailure;
   }
 }
 

@@ -35,7 +35,9 @@ std::string describe(const ComponentEntry& entry) {
 }  // namespace
 
 int plugins_command(const std::optional<std::string>& name) {
-  ComponentRegistry registry = load_registry(discover_plugins(current_executable(), std::filesystem::current_path()));
+  const auto executable = current_executable();
+  const auto working_dir = std::filesystem::current_path();
+  ComponentRegistry registry = load_registry(discover_plugins(executable, working_dir));
   registry.add_builtin(trainer_component());
   if (name) {
     const ComponentEntry* entry = registry.find(*name);
@@ -43,6 +45,8 @@ int plugins_command(const std::optional<std::string>& name) {
     std::fputs(describe(*entry).c_str(), stdout);
     return 0;
   }
+  std::fputs("searched:\n", stdout);
+  for (const auto& line : plugin_search_description(executable, working_dir)) std::fputs(("  " + line + "\n").c_str(), stdout);
   std::map<std::string, std::vector<const ComponentEntry*>> by_source;
   for (const auto& [component, entry] : registry.entries()) by_source[entry.source].push_back(&entry);
   for (const auto& [source, entries] : by_source) {

@@ -1,9 +1,11 @@
 #include "config/compose.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "config/error.hpp"
 #include "config/keypath.hpp"
+#include "config/limits.hpp"
 
 namespace lighter::cfg {
 namespace {
@@ -88,7 +90,7 @@ void delete_items(Node& list, const Node& indices, const std::string& path) {
         throw ConfigError("cannot delete list items: the value here is " + with_article(list.type_name()),
                           path, indices.loc);
     }
-    std::vector<size_t> positions;
+    std::vector<bool> doomed(list.array().size(), false);
     for (const Node& index : indices.array()) {
         const auto position = resolve_index(index.as_int(), list.array().size());
         if (!position) {
@@ -96,11 +98,12 @@ void delete_items(Node& list, const Node& indices, const std::string& path) {
                                   ": list index out of range (" + list_size(list.array().size()) + ")",
                               path, index.loc);
         }
-        positions.push_back(*position);
+        doomed[*position] = true;
     }
-    std::sort(positions.rbegin(), positions.rend());
-    positions.erase(std::unique(positions.begin(), positions.end()), positions.end());
-    for (size_t position : positions) list.array().erase(list.array().begin() + static_cast<long>(position));
+    Node::Array kept;
+    for (size_t i = 0; i < doomed.size(); ++i)
+        if (!doomed[i]) kept.push_back(std::move(list.array()[i]));
+    list.array() = std::move(kept);
 }
 
 void delete_keys(Node& table, const Node& keys, const std::string& path) {
@@ -108,10 +111,15 @@ void delete_keys(Node& table, const Node& keys, const std::string& path) {
         throw ConfigError("cannot delete table keys: the value here is " + with_article(table.type_name()),
                           path, keys.loc);
     }
+    std::unordered_set<std::string> present, doomed;
+    for (const auto& entry : table.table()) present.insert(entry.first);
     for (const Node& key : keys.array()) {
-        if (!table.find(key.as_string())) no_such_key(table, key.as_string(), path, "delete", key.loc);
+        if (!present.count(key.as_string())) no_such_key(table, key.as_string(), path, "delete", key.loc);
+        doomed.insert(key.as_string());
     }
-    for (const Node& key : keys.array()) table.erase(key.as_string());
+    Node::Table& entries = table.table();
+    entries.erase(std::remove_if(entries.begin(), entries.end(), [&](const auto& entry) { return doomed.count(entry.first) > 0; }),
+                  entries.end());
 }
 
 bool all_of_type(const Node& list, Node::Type type) {
@@ -150,6 +158,10 @@ Node& step_into(Node& node, const std::string& component, const std::string& pat
     if (!node.is_table()) not_a_container(node, component, path, where);
     if (Node* child = node.find(component)) return *child;
     if (edit == Edit::Delete) no_such_key(node, component, path, "delete", where);
+    if (node.table().size() >= kMaxTableKeys) {
+        throw ConfigError("a table holds more than " + std::to_string(kMaxTableKeys) + " keys", join_key_path(path, component),
+                          where, "a config is small: is this the right file?");
+    }
     return node.set(component, Node::make_table({}, where));
 }
 

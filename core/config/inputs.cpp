@@ -4,6 +4,7 @@
 #include "config/compose.hpp"
 #include "config/error.hpp"
 #include "config/keypath.hpp"
+#include "config/limits.hpp"
 #include "config/parse.hpp"
 
 namespace lighter::cfg {
@@ -23,12 +24,25 @@ void relocate(Node& node, const Location& where) {
         for (auto& entry : node.table()) relocate(entry.second, where);
 }
 
-// A TOML value when `text` is exactly one, else the text itself as a string.
-Node parse_override_value(const std::string& text) {
+// The override as messages show it: a hostile one can be megabytes long.
+std::string shown(const std::string& input) {
+    constexpr size_t kShown = 80;
+    return input.size() <= kShown ? input : input.substr(0, kShown) + "...";
+}
+
+// A TOML value when `text` is exactly one, else the text itself as a string. Too deep or
+// out of range is an error, not a string.
+Node parse_override_value(const std::string& text, const std::string& key) {
+    check_nesting("value = " + text, kOverride.file);
+    check_line_lengths("value = " + text, kOverride.file);
     Node value = Node::make_string(text);
     try {
         Node document = parse_string("value = " + text, kOverride.file);
         if (document.table().size() == 1 && document.find("value")) value = *document.find("value");
+    } catch (const OutOfRangeError& error) {
+        std::string path = error.key_path();
+        path.replace(0, std::string("value").size(), key);
+        throw ConfigError(error.message(), path, kOverride, error.suggestion());
     } catch (const ConfigError&) {
         // not TOML: a plain string such as bf16-mixed
     }
@@ -45,23 +59,29 @@ void apply_override(Node& root, const std::string& input) {
     }
     const size_t equals = text.find('=');
     if (equals == std::string_view::npos && edit != Edit::Delete) {
-        throw ConfigError("malformed override '" + input + "': expected KEY=VALUE", {}, kOverride,
+        throw ConfigError("malformed override '" + shown(input) + "': expected KEY=VALUE", {}, kOverride,
                           "write it like a::b=VALUE, =a::b=VALUE or ~a::b");
     }
     const std::string key(text.substr(0, equals));
     const std::vector<std::string> path = split_key_path(key);
+    check_key_path_length(path.size(), "the key path of override '" + shown(input) + "'", kOverride);
     if (path.empty() || std::any_of(path.begin(), path.end(), [](const auto& part) { return part.empty(); })) {
-        throw ConfigError("malformed override '" + input + "': the key path has an empty part", key, kOverride,
-                          "separate keys with '::', like model::optimizer::lr=0.01");
+        throw ConfigError("malformed override '" + shown(input) + "': the key path has an empty part", shown(key),
+                          kOverride, "separate keys with '::', like model::optimizer::lr=0.01");
     }
     const Node value = equals == std::string_view::npos
                            ? Node::make_bool(true, kOverride)
-                           : parse_override_value(std::string(text.substr(equals + 1)));
+                           : parse_override_value(std::string(text.substr(equals + 1)), shown(key));
+    if (const int depth = static_cast<int>(path.size()) + depth_of(value); depth > kMaxNesting) {
+        throw ConfigError("override '" + shown(input) + "' nests arrays and tables " + std::to_string(depth) +
+                              " levels deep; lighter accepts at most " + std::to_string(kMaxNesting),
+                          {}, kOverride, kFlattenHint);
+    }
     try {
         expand_macros_along(root, path);
         apply_edit(root, path, edit, value);
     } catch (const ConfigError& error) {
-        throw ConfigError(error.message() + " (in override '" + input + "')", error.key_path(), error.where(),
+        throw ConfigError(error.message() + " (in override '" + shown(input) + "')", error.key_path(), error.where(),
                           error.suggestion());
     }
 }
@@ -73,7 +93,7 @@ std::vector<std::string> split_commas(const std::string& input) {
         const size_t comma = input.find(',', start);
         files.push_back(input.substr(start, comma == std::string::npos ? comma : comma - start));
         if (files.back().empty())
-            throw ConfigError("empty config file name in input '" + input + "'", {}, {},
+            throw ConfigError("empty config file name in input '" + shown(input) + "'", {}, {},
                               "list files like a.toml,b.toml");
         if (comma == std::string::npos) return files;
         start = comma + 1;

@@ -6,6 +6,7 @@
 #include "config/compose.hpp"
 #include "config/error.hpp"
 #include "config/keypath.hpp"
+#include "config/limits.hpp"
 #include "config/parse.hpp"
 
 namespace lighter::cfg {
@@ -65,6 +66,7 @@ private:
     Document config_;
     std::map<std::string, std::unique_ptr<Node>> files_;
     std::vector<Frame> stack_;
+    size_t copied_ = 0;
 
     void expand_tree(const Document& doc, const std::string& path, Node& node) {
         if (is_macro(node)) {
@@ -88,6 +90,7 @@ private:
         }
         auto [target, target_path] = locate(source, parts, text, path, macro.loc);
         expand_tree(source, target_path, *target);
+        check_copy(*target, text, path, macro.loc);
         const Location where = macro.loc;
         macro = *target;
         if (macro.loc.file.empty()) macro.loc = where;
@@ -106,7 +109,28 @@ private:
             throw ConfigError("macro cycle: " + chain + shown, path, macro.loc,
                               "a macro cannot copy a value that contains itself");
         }
+        if (stack_.size() >= kMaxChain) {
+            throw ConfigError("macros copy through more than " + std::to_string(kMaxChain) + " other macros (" +
+                                  stack_.front().shown + " -> ... -> " + shown + ")",
+                              path, macro.loc, kFlattenHint);
+        }
         stack_.push_back({id, shown});
+    }
+
+    // A copy must not nest deeper than a file may, nor make the config explode in size.
+    void check_copy(const Node& copy, const std::string& text, const std::string& path, const Location& where) {
+        const int depth = static_cast<int>(split_key_path(path).size()) + depth_of(copy);
+        if (depth > kMaxNesting) {
+            throw ConfigError("macro '" + text + "' makes arrays and tables nest " + std::to_string(depth) +
+                                  " levels deep; lighter accepts at most " + std::to_string(kMaxNesting),
+                              path, where, kFlattenHint);
+        }
+        copied_ += size_of(copy);
+        if (copied_ > kMaxCopiedValues) {
+            throw ConfigError("macros copy more than " + std::to_string(kMaxCopiedValues) +
+                                  " values in all (does a macro copy a list that copies itself?)",
+                              path, where, kFlattenHint);
+        }
     }
 
     static std::vector<std::string> macro_parts(const std::string& text, const std::string& path,
@@ -168,12 +192,11 @@ private:
         if (path.is_relative() && from_real_file) path = fs::path(where.file).parent_path() / path;
         path = path.lexically_normal();
 
-        std::error_code error;
-        if (!fs::is_regular_file(path, error)) {
-            throw ConfigError("macro '" + text + "': cannot read config file '" + path.string() + "'" +
-                                  (fs::exists(path, error) ? " (not a regular file)" : " (no such file)"),
+        if (const std::string problem = config_file_problem(path); !problem.empty()) {
+            throw ConfigError("macro '" + text + "': cannot read config file '" + path.string() + "' (" + problem + ")",
                               macro_path, where);
         }
+        std::error_code error;
         const std::string id = fs::weakly_canonical(path, error).string();
         auto& slot = files_[id.empty() ? path.string() : id];
         if (!slot) {

@@ -2,11 +2,14 @@
 
 #include <torch/serialize.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
 #include <vector>
 
+#include "engine/checkpoint_zip.hpp"
 #include "engine/run_dir.hpp"
 
 namespace lighter::host {
@@ -36,31 +39,35 @@ c10::IValue config_to_ivalue(const cfg::Node& node) {
 
 void write_checkpoint(const fs::path& file, const Dict& checkpoint) {
   const std::vector<char> bytes = torch::pickle_save(checkpoint.to_ivalue());
-  fs::create_directories(file.parent_path());
-  write_file_atomic(file, std::string(bytes.begin(), bytes.end()));
+  std::error_code ec;
+  if (!file.parent_path().empty()) fs::create_directories(file.parent_path(), ec);
+  if (ec) throw std::runtime_error("cannot write " + file.string() + ": " + ec.message());
+  write_file_atomic(file, std::string_view(bytes.data(), bytes.size()));
 }
 
 Dict read_checkpoint(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read checkpoint " + file.string());
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (!in) throw CheckpointError(file, std::string("cannot be read: ") + std::strerror(errno));
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw CheckpointError(file, std::string("cannot be read: ") + std::strerror(errno));
+  check_zip_archive(bytes, file);
   c10::IValue value;
   try {
-    value = torch::pickle_load(bytes);
+    value = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end()));
   } catch (const c10::Error& e) {
-    throw std::runtime_error("checkpoint " + file.string() + " is corrupt or not a torch checkpoint (" +
-                             e.what_without_backtrace() + ")");
+    throw CheckpointError(file, std::string("is corrupt or not a torch checkpoint (") + e.what_without_backtrace() + ")");
+  } catch (const std::exception& e) {
+    throw CheckpointError(file, std::string("is corrupt or not a torch checkpoint (") + e.what() + ")");
   }
-  if (!value.isGenericDict()) throw std::runtime_error("checkpoint " + file.string() + " does not hold a dict");
+  if (!value.isGenericDict()) throw CheckpointError(file, "does not hold a dict but a " + value.tagKind());
+  for (const auto& entry : value.toGenericDict())
+    if (!entry.key().isString()) throw CheckpointError(file, "has a " + entry.key().tagKind() + " key; a checkpoint's keys are names");
   Dict checkpoint = Dict::from_ivalue(value);
-  if (!checkpoint.contains("state_dict") || !checkpoint.at("state_dict").isGenericDict())
-    throw std::runtime_error("checkpoint " + file.string() + " has no state_dict (keys: " +
-                             [&] {
-                               std::string keys;
-                               for (const auto& k : checkpoint.keys()) keys += (keys.empty() ? "" : ", ") + k;
-                               return keys;
-                             }() +
-                             ")");
+  if (!checkpoint.contains("state_dict") || !checkpoint.at("state_dict").isGenericDict()) {
+    std::string keys;
+    for (const auto& k : checkpoint.keys()) keys += (keys.empty() ? "" : ", ") + k;
+    throw CheckpointError(file, "has no state_dict (keys: " + keys + "); is it a lighter or Lightning checkpoint?");
+  }
   return checkpoint;
 }
 
@@ -72,8 +79,14 @@ Dict model_state_dict(Model& model) {
   return state;
 }
 
-void load_model_state(Model& model, const Dict& checkpoint, const fs::path& file) {
-  const Dict saved = Dict::from_ivalue(checkpoint.at("state_dict"));
+namespace {
+
+// Matches the checkpoint's state_dict with the model's names and shapes; copies when `copy`.
+void match_model_state(Model& model, const Dict& checkpoint, const fs::path& file, bool copy) {
+  const c10::IValue& saved_value = checkpoint.at("state_dict");
+  for (const auto& entry : saved_value.toGenericDict())
+    if (!entry.key().isString()) throw CheckpointError(file, "state_dict has a " + entry.key().tagKind() + " key; expected names");
+  const Dict saved = Dict::from_ivalue(saved_value);
   const std::string prefix = model.state_prefix();
   std::vector<std::string> missing, used;
   torch::NoGradGuard no_grad;
@@ -85,10 +98,10 @@ void load_model_state(Model& model, const Dict& checkpoint, const fs::path& file
     }
     const torch::Tensor& source = value->toTensor();
     if (source.sizes() != target.sizes())
-      throw std::runtime_error("checkpoint " + file.string() + ": '" + prefix + name + "' has shape " +
-                               c10::str(source.sizes()) + " but the model's is " + c10::str(target.sizes()) +
-                               " (was it saved from a different network?)");
-    target.copy_(source);
+      throw CheckpointError(file, "'" + prefix + name + "' has shape " + c10::str(source.sizes()) + " but the model's is " +
+                                      c10::str(target.sizes()) +
+                                      " (was it saved from a different network?)");
+    if (copy) target.copy_(source);
     used.push_back(prefix + name);
   };
   for (auto& item : model.module().named_parameters()) restore(item.key(), item.value());
@@ -102,14 +115,25 @@ void load_model_state(Model& model, const Dict& checkpoint, const fs::path& file
     return keys.size() > 5 ? out + ", ... (" + std::to_string(keys.size()) + " in all)" : out;
   };
   if (!missing.empty())
-    throw std::runtime_error("checkpoint " + file.string() + " lacks weights the model has: " + listed(missing));
+    throw CheckpointError(file, "lacks weights the model has: " + listed(missing) + " (was it saved from a different network?)");
   if (!unexpected.empty())
-    throw std::runtime_error("checkpoint " + file.string() + " has weights the model lacks: " + listed(unexpected));
+    throw CheckpointError(file, "has weights the model lacks: " + listed(unexpected) + " (was it saved from a different network?)");
+}
+
+}  // namespace
+
+void load_model_state(Model& model, const Dict& checkpoint, const fs::path& file) {
+  match_model_state(model, checkpoint, file, true);
+}
+
+void check_model_state(Model& model, const Dict& checkpoint, const fs::path& file) {
+  match_model_state(model, checkpoint, file, false);
 }
 
 fs::path resolve_ckpt_path(const std::string& value, const fs::path& root) {
   if (value != "last" && value != "best") {
-    if (!fs::is_regular_file(value)) throw std::runtime_error("checkpoint " + value + " does not exist");
+    if (!fs::is_regular_file(value))
+      throw CheckpointError(value, fs::exists(value) ? "is not a file" : "does not exist (give `last`, `best` or a checkpoint file's path)");
     return value;
   }
   const fs::path logs = root / "lighter_logs";
@@ -132,8 +156,8 @@ fs::path resolve_ckpt_path(const std::string& value, const fs::path& root) {
     }
   }
   if (found.empty())
-    throw std::runtime_error("--ckpt_path " + value + ": no run under " + logs.string() + " has checkpoints/" + value +
-                             ".ckpt; train first, or give a checkpoint file's path");
+    throw ParamError("ckpt_path " + value, "no run under " + logs.string() + " has checkpoints/" + value +
+                                               ".ckpt (train first, or give a checkpoint file's path)");
   return found;
 }
 

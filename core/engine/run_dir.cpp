@@ -1,9 +1,8 @@
 #include "engine/run_dir.hpp"
 
-#include <unistd.h>
-
-#include <fstream>
+#include <algorithm>
 #include <stdexcept>
+#include <string>
 
 namespace lighter::host {
 
@@ -11,11 +10,15 @@ namespace fs = std::filesystem;
 
 std::filesystem::path create_run_dir(const fs::path& root) {
   const fs::path logs = root / "lighter_logs";
-  fs::create_directories(logs);
+  std::error_code ec;
+  fs::create_directories(logs, ec);
+  if (ec) throw std::runtime_error("cannot create " + logs.string() + ": " + ec.message());
   int64_t next = 0;
   for (const auto& entry : fs::directory_iterator(logs)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind("version_", 0) != 0) continue;
+    remove_stale_temps(entry.path());
+    remove_stale_temps(entry.path() / "checkpoints");
     try {
       next = std::max<int64_t>(next, std::stoll(name.substr(8)) + 1);
     } catch (const std::exception&) {
@@ -23,23 +26,9 @@ std::filesystem::path create_run_dir(const fs::path& root) {
   }
   for (;; ++next) {
     fs::path dir = logs / ("version_" + std::to_string(next));
-    if (fs::create_directory(dir)) return dir;
+    if (fs::create_directory(dir, ec)) return dir;
+    if (ec) throw std::runtime_error("cannot create " + dir.string() + ": " + ec.message());
   }
-}
-
-void write_file_atomic(const fs::path& file, const std::string& text) {
-  const fs::path tmp = file.string() + ".tmp" + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw std::runtime_error("cannot write " + file.string());
-    }
-  }
-  fs::rename(tmp, file);
 }
 
 }  // namespace lighter::host

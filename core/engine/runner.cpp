@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <algorithm>
+#include <map>
 #include <random>
 
 #include "build/builder.hpp"
@@ -22,6 +23,7 @@
 #include "lighter/data.hpp"
 #include "lighter/logger.hpp"
 #include "lighter/model.hpp"
+#include "plugins/boundary.hpp"
 #include "plugins/discovery.hpp"
 
 namespace lighter::host {
@@ -82,6 +84,42 @@ void add_defaults(Builder& builder, const ComponentRegistry& registry, PlTrainer
 void run(const std::string& stage, PlTrainer& trainer, Model& model, DataModule& data, const StageArgs& stage_args,
          const std::optional<Dict>& checkpoint);
 
+constexpr const char* kBeforeRun = "before the run started (nothing was written)";
+
+// The loaders are plain config (LighterDataModule's `train_dataloader`, ...): a stage without
+// its loader is a config error, found before the run directory exists. A data module that
+// makes its loaders in setup() declares no such parameter and is checked when the stage runs.
+void require_stage_loaders(const std::string& stage, DataModule& data, const ComponentRegistry& registry,
+                           const cfg::Node& config) {
+  const std::map<std::string, std::string> needed = {
+      {"fit", "train_dataloader"}, {"validate", "val_dataloader"}, {"test", "test_dataloader"}, {"predict", "predict_dataloader"}};
+  const std::string& key = needed.at(stage);
+  const ComponentEntry* entry = registry.find(data.target());
+  if (!entry) return;
+  const auto& params = entry->info.params;
+  if (std::none_of(params.begin(), params.end(), [&](const Param& p) { return p.name == key; })) return;
+  const bool has_loader = call_plugin(data, key.c_str(), [] { return std::string("before the run"); }, [&] {
+    if (key == "train_dataloader") return data.train_dataloader() != nullptr;
+    if (key == "val_dataloader") return data.val_dataloader() != nullptr;
+    if (key == "test_dataloader") return data.test_dataloader() != nullptr;
+    return data.predict_dataloader() != nullptr;
+  });
+  if (has_loader) return;
+  const cfg::Node* table = config.find("data");
+  throw cfg::ConfigError(stage + " needs data::" + key + ", which is not set (or is null or disabled)", "data::" + key,
+                         table ? table->loc : cfg::Location{},
+                         "add a [data." + key + "] table with _target_ = \"torch.utils.data.DataLoader\"");
+}
+
+// Ends the loggers after a failure without hiding the failure.
+void finalize_after_failure(PlTrainer& trainer, const std::string& status) {
+  try {
+    trainer.finalize(status);
+  } catch (...) {
+    spdlog::warn("finishing the loggers after the failure failed too: {}", current_exception_text());
+  }
+}
+
 }  // namespace
 
 int run_stage(const std::string& stage, const std::vector<std::string>& inputs, const StageFlags& flags) {
@@ -98,12 +136,15 @@ int run_stage(const std::string& stage, const std::vector<std::string>& inputs, 
   const uint64_t seed = choose_seed(config);
   torch::manual_seed(seed);
   ComponentRegistry registry = load_all_plugins();
+  check_interrupt(kBeforeRun);
   Builder builder(config, registry);
   auto model = require<Model>(builder, "model", Kind::Model, "_target_ = \"lighter.SupervisedModule\"");
   auto trainer = std::dynamic_pointer_cast<PlTrainer>(builder.build("trainer", Kind::Trainer, "pytorch_lightning.Trainer"));
   if (!trainer) throw cfg::ConfigError("the trainer must be pytorch_lightning.Trainer", "trainer");
   auto data = require<DataModule>(builder, "data", Kind::DataModule, "_target_ = \"lighter.LighterDataModule\"");
   add_defaults(builder, registry, *trainer);
+  require_stage_loaders(stage, *data, registry, config);
+  check_interrupt(kBeforeRun);
   if (flags.dry_run) {
     spdlog::info("dry run: model {}, data {} and trainer built; nothing was run", model->target(), data->target());
     return 0;
@@ -114,9 +155,10 @@ int run_stage(const std::string& stage, const std::vector<std::string>& inputs, 
     const auto file = resolve_ckpt_path(*stage_args.ckpt_path, trainer->options().default_root_dir);
     spdlog::info("loading checkpoint {}", file.string());
     checkpoint = read_checkpoint(file);
-    if (stage != "fit") load_model_state(*model, *checkpoint, file);
+    if (stage == "fit") check_resumable(*model, *checkpoint, file, stage_args.weights_only);
+    else load_model_state(*model, *checkpoint, file);
   }
-  install_interrupt_handlers();
+  check_interrupt(kBeforeRun);
   const std::string config_toml = cfg::to_toml(config);
   trainer->set_config(config_to_ivalue(config));
   if (trainer->options().fast_dev_run == 0) {
@@ -127,14 +169,16 @@ int run_stage(const std::string& stage, const std::vector<std::string>& inputs, 
   }
   try {
     run(stage, *trainer, *model, *data, stage_args, checkpoint);
+    check_interrupt("after the last step");
   } catch (const Interrupted&) {
-    trainer->finalize("interrupted");
+    finalize_after_failure(*trainer, "interrupted");
     throw;
   } catch (...) {
-    trainer->finalize("failed");
+    finalize_after_failure(*trainer, "failed");
     throw;
   }
   trainer->finalize("success");
+  check_interrupt("after the run finished");
   return 0;
 }
 

@@ -30,6 +30,43 @@ Dict PlTrainer::to_device(const Dict& batch) const {
   return moved;
 }
 
+std::string PlTrainer::when() const {
+  if (sanity_checking_) return fmt::format("in the sanity check before epoch {}", progress_.epoch);
+  if (stage_ == "fit") return fmt::format("at epoch {}, step {}", progress_.epoch, progress_.global_step);
+  return "during " + stage_;
+}
+
+namespace {
+
+std::string shapes_of(const Dict& batch) {
+  std::string out;
+  for (const auto& key : batch.keys()) {
+    const c10::IValue* value = batch.find(key);
+    std::string shape = value->isTensor() ? std::string(c10::toString(value->toTensor().scalar_type())) + " " +
+                                                c10::str(value->toTensor().sizes())
+                                          : value->tagKind();
+    out += (out.empty() ? "" : ", ") + key + " " + shape;
+  }
+  return out.empty() ? "empty" : out;
+}
+
+}  // namespace
+
+std::string PlTrainer::step_context(Model& model, const Dict& batch, int64_t batch_idx) const {
+  std::string out = stage_ == "fit" && !sanity_checking_ ? fmt::format("at epoch {}, batch {}", progress_.epoch, batch_idx)
+                                                         : fmt::format("{}, batch {}", when(), batch_idx);
+  out += " (batch: " + shapes_of(batch);
+  if (auto* lighter_model = dynamic_cast<LighterModule*>(&model)) {
+    out += "; network " + lighter_model->network().target();
+    if (lighter_model->criterion()) out += ", criterion " + lighter_model->criterion()->target();
+  }
+  return out + ")";
+}
+
+std::optional<Dict> PlTrainer::next_batch(DataLoader& loader) {
+  return plugin_call(loader, "next (loading a batch)", [&] { return loader.next(); });
+}
+
 void PlTrainer::begin_stage(const std::string& stage, Model& model, DataModule& data) {
   stage_ = stage;
   should_stop_ = false;
@@ -40,18 +77,18 @@ void PlTrainer::begin_stage(const std::string& stage, Model& model, DataModule& 
   if (options_.deterministic) at::globalContext().setDeterministicAlgorithms(true, false);
   model.attach(this);
   model.module().to(device_);
-  data.setup(stage);
-  call_hooks(model, [&](Hooks& h) { h.setup(*this, model, stage); });
+  plugin_call(data, "setup", [&] { data.setup(stage); });
+  call_hooks("setup", model, [&](Hooks& h) { h.setup(*this, model, stage); });
 }
 
 void PlTrainer::end_stage(Model& model) {
-  call_hooks(model, [&](Hooks& h) { h.teardown(*this, model, stage_); });
+  call_hooks("teardown", model, [&](Hooks& h) { h.teardown(*this, model, stage_); });
   model.attach(nullptr);
   model_ = nullptr;
 }
 
 void PlTrainer::setup_optimization(Model& model, int64_t batches_per_epoch) {
-  OptimizerSetup setup = model.configure_optimizers();
+  OptimizerSetup setup = plugin_call(model, "configure_optimizers", [&] { return model.configure_optimizers(); });
   if (!setup.optimizer) throw std::runtime_error(model.target() + "'s configure_optimizers() returned no optimizer");
   optimizer_ = setup.optimizer;
   optimizer_recipe_ = setup.recipe;
@@ -84,33 +121,33 @@ void PlTrainer::fit(Model& model, DataModule& data, const std::optional<Dict>& r
 }
 
 void PlTrainer::fit_loop(Model& model, DataModule& data, const std::optional<Dict>& resume_from, bool weights_only) {
-  auto train_loader = data.train_dataloader();
+  auto train_loader = plugin_call(data, "train_dataloader", [&] { return data.train_dataloader(); });
   if (!train_loader) throw std::runtime_error("fit needs a train_dataloader: set data::train_dataloader");
-  val_loader_ = data.val_dataloader();
+  val_loader_ = plugin_call(data, "val_dataloader", [&] { return data.val_dataloader(); });
   setup_optimization(model, batches(*train_loader, options_.limit_train_batches));
   if (resume_from) {
     if (weights_only) load_model_state(model, *resume_from, "the checkpoint");
     else restore(model, *resume_from);
   }
-  call_hooks(model, [&](Hooks& h) { h.on_fit_start(*this, model); });
+  call_hooks("on_fit_start", model, [&](Hooks& h) { h.on_fit_start(*this, model); });
   sanity_check(model);
-  call_hooks(model, [&](Hooks& h) { h.on_train_start(*this, model); });
+  call_hooks("on_train_start", model, [&](Hooks& h) { h.on_train_start(*this, model); });
   if (scheduler_step_pending_) epoch_scheduler_step();
   while (progress_.epoch < options_.effective_max_epochs() && !should_stop_) {
     train_epoch(model, *train_loader);
     if (options_.max_steps >= 0 && progress_.global_step >= options_.max_steps) should_stop_ = true;
   }
-  call_hooks(model, [&](Hooks& h) { h.on_train_end(*this, model); });
-  call_hooks(model, [&](Hooks& h) { h.on_fit_end(*this, model); });
+  call_hooks("on_train_end", model, [&](Hooks& h) { h.on_train_end(*this, model); });
+  call_hooks("on_fit_end", model, [&](Hooks& h) { h.on_fit_end(*this, model); });
 }
 
 void PlTrainer::sanity_check(Model& model) {
   const int64_t steps = options_.fast_dev_run > 0 ? 0 : options_.num_sanity_val_steps;
   if (!val_loader_ || steps == 0) return;
   sanity_checking_ = true;
-  call_hooks(model, [&](Hooks& h) { h.on_sanity_check_start(*this, model); });
+  call_hooks("on_sanity_check_start", model, [&](Hooks& h) { h.on_sanity_check_start(*this, model); });
   evaluate(model, *val_loader_, Eval::Validate, steps < 0 ? val_loader_->num_batches() : std::min(steps, val_loader_->num_batches()));
-  call_hooks(model, [&](Hooks& h) { h.on_sanity_check_end(*this, model); });
+  call_hooks("on_sanity_check_end", model, [&](Hooks& h) { h.on_sanity_check_end(*this, model); });
   sanity_checking_ = false;
   logs_ = LogStore();  // Lightning discards what the sanity check logged
 }
@@ -130,16 +167,16 @@ bool PlTrainer::validation_due() const {
 void PlTrainer::train_epoch(Model& model, DataLoader& loader) {
   training_ = true;
   model.module().train();
-  call_hooks(model, [&](Hooks& h) { h.on_train_epoch_start(*this, model); });
+  call_hooks("on_train_epoch_start", model, [&](Hooks& h) { h.on_train_epoch_start(*this, model); });
   epoch_batches_ = batches(loader, options_.limit_train_batches);
   training_step_name_ = model.target() + ".training_step";
-  loader.start_epoch(progress_.epoch);
+  plugin_call(loader, "start_epoch", [&] { loader.start_epoch(progress_.epoch); });
   // A run resumed mid-epoch skips the batches it already trained on (same order: same seed).
-  for (int64_t skipped = 0; skipped < progress_.batches_done; ++skipped) loader.next();
+  for (int64_t skipped = 0; skipped < progress_.batches_done; ++skipped) next_batch(loader);
   reporter_.start(fmt::format("epoch {}", progress_.epoch), epoch_batches_);
   while (progress_.batches_done < epoch_batches_) {
     if (options_.max_steps >= 0 && progress_.global_step >= options_.max_steps) break;
-    auto next = loader.next();
+    auto next = next_batch(loader);
     if (!next) break;
     train_batch(model, to_device(*next), progress_.batches_done, epoch_batches_);
     if (validation_due() && progress_.batches_done % val_check_batch() == 0) {
@@ -153,12 +190,14 @@ void PlTrainer::train_epoch(Model& model, DataLoader& loader) {
   scheduler_step_pending_ = true;
   training_ = true;
   for (auto& callback : options_.callbacks)
-    if (!callback->monitors_metrics()) callback->on_train_epoch_end(*this, model);
-  model.on_train_epoch_end(*this, model);
+    if (!callback->monitors_metrics())
+      plugin_call(*callback, "on_train_epoch_end", [&] { callback->on_train_epoch_end(*this, model); });
+  plugin_call(model, "on_train_epoch_end", [&] { model.on_train_epoch_end(*this, model); });
   auto epoch_values = logs_.finish_epoch(LogStore::Train);
   send_to_loggers(epoch_values, progress_.epoch);
   for (auto& callback : options_.callbacks)
-    if (callback->monitors_metrics()) callback->on_train_epoch_end(*this, model);
+    if (callback->monitors_metrics())
+      plugin_call(*callback, "on_train_epoch_end", [&] { callback->on_train_epoch_end(*this, model); });
   spdlog::info("epoch {} done ({} batches, step {}): {}", progress_.epoch, progress_.batches_done, progress_.global_step,
                format_metrics(epoch_values));
   epoch_scheduler_step();
@@ -168,10 +207,10 @@ void PlTrainer::train_epoch(Model& model, DataLoader& loader) {
 }
 
 void PlTrainer::train_batch(Model& model, const Dict& batch, int64_t batch_idx, int64_t total) {
-  call_hooks(model, [&](Hooks& h) { h.on_train_batch_start(*this, model, batch, batch_idx); });
+  call_hooks("on_train_batch_start", model, [&](Hooks& h) { h.on_train_batch_start(*this, model, batch, batch_idx); });
   const std::string& where = training_step_name_;
-  Dict outputs = normalize_outputs(run_step(where, progress_.epoch, batch_idx, [&] { return model.training_step(batch, batch_idx); }),
-                                   where, true);
+  Dict outputs = normalize_outputs(
+      run_step(model, "training_step", batch, batch_idx, [&] { return model.training_step(batch, batch_idx); }), where, true);
   torch::Tensor loss = loss_of(outputs, where);
   if (!loss.requires_grad())
     throw std::runtime_error(where + " returned a loss that does not require grad (is every parameter frozen?)");
@@ -183,13 +222,14 @@ void PlTrainer::train_batch(Model& model, const Dict& batch, int64_t batch_idx, 
           "Lower the learning rate or check the data, or set trainer::skip_nonfinite_grad = true to skip such steps",
           where, value, progress_.epoch, batch_idx, progress_.global_step));
   }
-  call_hooks(model, [&](Hooks& h) { h.on_before_backward(*this, model, loss); });
+  call_hooks("on_before_backward", model, [&](Hooks& h) { h.on_before_backward(*this, model, loss); });
   const int64_t accumulate = options_.accumulate_grad_batches;
-  (accumulate > 1 ? loss / static_cast<double>(accumulate) : loss).backward();
-  call_hooks(model, [&](Hooks& h) { h.on_after_backward(*this, model); });
+  plugin_call(model, "the backward pass of training_step's loss",
+              [&] { (accumulate > 1 ? loss / static_cast<double>(accumulate) : loss).backward(); });
+  call_hooks("on_after_backward", model, [&](Hooks& h) { h.on_after_backward(*this, model); });
   ++progress_.batches_done;
   if (progress_.batches_done % accumulate == 0 || progress_.batches_done == total) optimizer_step(model);
-  call_hooks(model, [&](Hooks& h) { h.on_train_batch_end(*this, model, outputs, batch, batch_idx); });
+  call_hooks("on_train_batch_end", model, [&](Hooks& h) { h.on_train_batch_end(*this, model, outputs, batch, batch_idx); });
   auto step_values = logs_.take_step_values();
   if (progress_.global_step % options_.log_every_n_steps == 0) send_to_loggers(step_values, std::nullopt);
   if (reporter_.due(progress_.batches_done)) reporter_.update(progress_.batches_done, format_metrics(step_values));
@@ -197,7 +237,7 @@ void PlTrainer::train_batch(Model& model, const Dict& batch, int64_t batch_idx, 
 
 void PlTrainer::optimizer_step(Model& model) {
   // Lightning's order: the hook sees the raw gradients, clipping follows.
-  call_hooks(model, [&](Hooks& h) { h.on_before_optimizer_step(*this, model, *optimizer_); });
+  call_hooks("on_before_optimizer_step", model, [&](Hooks& h) { h.on_before_optimizer_step(*this, model, *optimizer_); });
   if (options_.skip_nonfinite_grad && !gradients_finite(model)) {
     ++skipped_steps_;
     spdlog::warn("epoch {}, global step {}: a gradient is NaN or infinite; optimizer step skipped ({} skipped so far)",
@@ -215,14 +255,14 @@ void PlTrainer::optimizer_step(Model& model) {
     }
   }
   optimizer_->step();
-  call_hooks(model, [&](Hooks& h) { h.on_before_zero_grad(*this, model, *optimizer_); });
+  call_hooks("on_before_zero_grad", model, [&](Hooks& h) { h.on_before_zero_grad(*this, model, *optimizer_); });
   optimizer_->zero_grad();
   ++progress_.global_step;
   if (!first_step_logged_) {
     first_step_logged_ = true;
     spdlog::debug("first optimizer step done {:.3f} s after the host started", seconds_since_start());
   }
-  if (scheduler_ && scheduler_->interval() == "step") scheduler_->step(std::nullopt);
+  if (scheduler_ && scheduler_->interval() == "step") plugin_call(*scheduler_, "step", [&] { scheduler_->step(std::nullopt); });
 }
 
 bool PlTrainer::gradients_finite(Model& model) const {
@@ -245,7 +285,7 @@ void PlTrainer::epoch_scheduler_step() {
     }
     metric = it->second;
   }
-  scheduler_->step(metric);
+  plugin_call(*scheduler_, "step", [&] { scheduler_->step(metric); });
 }
 
 }  // namespace lighter::host

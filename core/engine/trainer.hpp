@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 #include "engine/checkpoint.hpp"
 #include "engine/interrupt.hpp"
 #include "engine/log_store.hpp"
@@ -15,6 +17,7 @@
 #include "engine/trainer_options.hpp"
 #include "lighter/logger.hpp"
 #include "lighter/model.hpp"
+#include "plugins/boundary.hpp"
 
 namespace lighter::host {
 
@@ -69,8 +72,23 @@ class PlTrainer : public lighter::Trainer {
   auto guarded(Model& model, Body&& body) -> decltype(body());
   std::vector<Dict> predict_epoch(Model& model, DataModule& data, bool return_predictions);
   void fit_loop(Model& model, DataModule& data, const std::optional<Dict>& resume_from, bool weights_only);
+  // Calls hook `name` on every callback, then the model (Lightning's order).
   template <class Hook>
-  void call_hooks(Model& model, Hook&& hook);
+  void call_hooks(const char* name, Model& model, Hook&& hook);
+  template <class Hook>
+  void call_hooks(Model& model, Hook&& hook) { call_hooks("a hook", model, std::forward<Hook>(hook)); }
+  // Runs a call into `object`'s plugin code: whatever it throws names the plugin, the
+  // component, `call` and when().
+  template <class Body>
+  auto plugin_call(const Object& object, const char* call, Body&& body) -> decltype(body()) {
+    return call_plugin(object, call, [this] { return when(); }, std::forward<Body>(body));
+  }
+  // A step method of the model; failures also show the batch's shapes.
+  template <class Step>
+  Dict run_step(Model& model, const char* step, const Dict& batch, int64_t batch_idx, Step&& body);
+  std::string when() const;  // "at epoch 0, step 3", for messages
+  std::string step_context(Model& model, const Dict& batch, int64_t batch_idx) const;
+  std::optional<Dict> next_batch(DataLoader& loader);
   void setup_optimization(Model& model, int64_t batches_per_epoch);
   void restore(Model& model, const Dict& checkpoint);
   void sanity_check(Model& model);
@@ -111,11 +129,15 @@ class PlTrainer : public lighter::Trainer {
   std::shared_ptr<DataLoader> val_loader_;
 };
 
-// Lightning's order: every callback, then the model.
 template <class Hook>
-void PlTrainer::call_hooks(Model& model, Hook&& hook) {
-  for (auto& callback : options_.callbacks) hook(static_cast<Hooks&>(*callback));
-  hook(static_cast<Hooks&>(model));
+void PlTrainer::call_hooks(const char* name, Model& model, Hook&& hook) {
+  for (auto& callback : options_.callbacks) plugin_call(*callback, name, [&] { hook(static_cast<Hooks&>(*callback)); });
+  plugin_call(model, name, [&] { hook(static_cast<Hooks&>(model)); });
+}
+
+template <class Step>
+Dict PlTrainer::run_step(Model& model, const char* step, const Dict& batch, int64_t batch_idx, Step&& body) {
+  return call_plugin(model, step, [&] { return step_context(model, batch, batch_idx); }, std::forward<Step>(body));
 }
 
 // The step's outputs as a Dict with `loss` (Lighter's normalisation; throws on a missing
@@ -123,23 +145,34 @@ void PlTrainer::call_hooks(Model& model, Hook&& hook) {
 Dict normalize_outputs(const Dict& outputs, const std::string& where, bool loss_required);
 
 // Runs a stage's body; when it fails, callbacks get on_exception (not for an interrupt) and the
-// stage still ends (teardown), so writers can remove what they had started.
+// stage still ends (teardown), so writers can remove what they had started. A hook that fails
+// while the stage is failing is reported as a warning: the first error is the one that counts.
 template <class Body>
 auto PlTrainer::guarded(Model& model, Body&& body) -> decltype(body()) {
-  try {
-    auto result = body();
-    end_stage(model);
-    return result;
-  } catch (const Interrupted&) {
+  auto end_after_failure = [&](const std::exception* error) {
     reporter_.finish();
-    end_stage(model);
-    throw;
-  } catch (const std::exception& e) {
-    reporter_.finish();
-    call_hooks(model, [&](Hooks& h) { h.on_exception(*this, model, e); });
-    end_stage(model);
-    throw;
-  }
+    try {
+      if (error) call_hooks("on_exception", model, [&](Hooks& h) { h.on_exception(*this, model, *error); });
+      end_stage(model);
+    } catch (...) {
+      spdlog::warn("while the stage was ending after a failure: {}", current_exception_text());
+      model.attach(nullptr);
+      model_ = nullptr;
+    }
+  };
+  auto result = [&] {
+    try {
+      return body();
+    } catch (const Interrupted&) {
+      end_after_failure(nullptr);
+      throw;
+    } catch (const std::exception& e) {
+      end_after_failure(&e);
+      throw;
+    }
+  }();
+  end_stage(model);
+  return result;
 }
 
 }  // namespace lighter::host

@@ -33,19 +33,20 @@ void set_rng_state(const torch::Tensor& state) {
 void PlTrainer::set_log_dir(std::filesystem::path dir, const std::string& config_toml) {
   log_dir_ = std::move(dir);
   for (auto& logger : options_.loggers) {
-    logger->set_run_dir(log_dir_);
-    logger->log_hyperparams(config_toml);
+    plugin_call(*logger, "set_run_dir", [&] { logger->set_run_dir(log_dir_); });
+    plugin_call(*logger, "log_hyperparams", [&] { logger->log_hyperparams(config_toml); });
   }
 }
 
 void PlTrainer::send_to_loggers(const std::map<std::string, double>& values, std::optional<int64_t> epoch) {
   if (values.empty() || log_dir_.empty()) return;
-  for (auto& logger : options_.loggers) logger->log_metrics(values, progress_.global_step, epoch);
+  for (auto& logger : options_.loggers)
+    plugin_call(*logger, "log_metrics", [&] { logger->log_metrics(values, progress_.global_step, epoch); });
 }
 
 void PlTrainer::finalize(const std::string& status) {
   if (log_dir_.empty()) return;
-  for (auto& logger : options_.loggers) logger->finalize(status);
+  for (auto& logger : options_.loggers) plugin_call(*logger, "finalize", [&] { logger->finalize(status); });
 }
 
 void PlTrainer::save_checkpoint(const std::filesystem::path& file, bool weights_only) {
@@ -79,9 +80,15 @@ void PlTrainer::save_checkpoint(const std::filesystem::path& file, bool weights_
     lighter.set("scheduler_step_pending", epoch_trained);
     lighter.set("rng_state", rng_state());
     lighter.set("callback_metrics", metrics_dict(callback_metrics()).to_ivalue());
+    // The targets whose states these are: a resume into another optimizer or scheduler is refused.
+    c10::impl::GenericList optimizer_targets(c10::StringType::get()), scheduler_targets(c10::StringType::get());
+    if (optimizer_ && optimizer_recipe_) optimizer_targets.push_back(optimizer_recipe_->target());
+    if (scheduler_) scheduler_targets.push_back(scheduler_->target());
+    lighter.set("optimizers", optimizer_targets);
+    lighter.set("schedulers", scheduler_targets);
     checkpoint.set("lighter", lighter.to_ivalue());
   }
-  call_hooks(model, [&](Hooks& h) { h.on_save_checkpoint(*this, model, checkpoint); });
+  call_hooks("on_save_checkpoint", model, [&](Hooks& h) { h.on_save_checkpoint(*this, model, checkpoint); });
   for (auto& logger : options_.loggers) logger->flush();
   write_checkpoint(file, checkpoint);
   spdlog::debug("saved checkpoint {}", file.string());
@@ -118,7 +125,7 @@ void PlTrainer::restore(Model& model, const Dict& checkpoint) {
   } else {
     progress_.epoch = checkpoint.at("epoch").toInt() + 1;  // a Lightning checkpoint saved at an epoch's end
   }
-  call_hooks(model, [&](Hooks& h) { h.on_load_checkpoint(*this, model, checkpoint); });
+  call_hooks("on_load_checkpoint", model, [&](Hooks& h) { h.on_load_checkpoint(*this, model, checkpoint); });
   spdlog::info("resuming at epoch {} (step {}, {} batches into the epoch)", progress_.epoch, progress_.global_step,
                progress_.batches_done);
 }

@@ -68,17 +68,24 @@ std::vector<fs::path> env_plugin_files(const char* plugin_path_env) {
   std::string dir;
   while (std::getline(list, dir, ':')) {
     if (dir.empty()) continue;
-    if (fs::is_regular_file(dir)) out.emplace_back(dir);
-    for (auto& file : shared_objects_in(dir)) out.push_back(file);
+    if (fs::is_regular_file(dir)) {
+      out.emplace_back(dir);
+    } else if (!fs::is_directory(dir)) {
+      spdlog::warn("LIGHTER_PLUGIN_PATH names '{}', which does not exist (no plugins loaded from it)", dir);
+    } else {
+      auto files = shared_objects_in(dir);
+      if (files.empty()) spdlog::warn("LIGHTER_PLUGIN_PATH folder '{}' holds no .so file", dir);
+      for (auto& file : files) out.push_back(file);
+    }
   }
   return out;
 }
 
-std::optional<std::vector<fs::path>> project_plugin_files(const fs::path& project_dir) {
+std::optional<ProjectMarker> read_project_marker(const fs::path& project_dir) {
   const fs::path marker = project_dir / "__lighter__.toml";
   if (!fs::exists(marker)) return std::nullopt;
   const cfg::Node root = cfg::parse_file(marker, marker.string());
-  std::vector<std::string> patterns = {"*.so", "build/*.so"};
+  ProjectMarker out{marker, {"*.so", "build/*.so"}, true};
   for (const auto& [key, value] : root.table()) {
     if (key != "plugins") {
       throw cfg::ConfigError("unknown key in the project marker, which accepts only 'plugins' (a list of globs)", key,
@@ -86,18 +93,48 @@ std::optional<std::vector<fs::path>> project_plugin_files(const fs::path& projec
     }
     if (!value.is_array())
       throw cfg::ConfigError("expected a list of glob strings, got " + std::string(value.type_name()), key, value.loc);
-    patterns.clear();
+    out.patterns.clear();
+    out.default_patterns = false;
     for (const auto& item : value.array()) {
       if (!item.is_string())
         throw cfg::ConfigError("expected glob strings, got " + std::string(item.type_name()), key, item.loc);
-      patterns.push_back(item.as_string());
+      out.patterns.push_back(item.as_string());
     }
   }
+  return out;
+}
+
+std::optional<std::vector<fs::path>> project_plugin_files(const fs::path& project_dir) {
+  const auto marker = read_project_marker(project_dir);
+  if (!marker) return std::nullopt;
   std::vector<fs::path> files;
-  for (const auto& pattern : patterns)
-    for (auto& file : glob_files(project_dir, pattern))
+  for (const auto& pattern : marker->patterns) {
+    const auto matches = glob_files(project_dir, pattern);
+    if (matches.empty() && !marker->default_patterns)
+      spdlog::warn("{}: plugins: '{}' matches no file (relative to {})", marker->file.string(), pattern,
+                   project_dir.string());
+    for (auto& file : matches)
       if (std::find(files.begin(), files.end(), file) == files.end()) files.push_back(file);
+  }
+  if (files.empty() && marker->default_patterns)
+    spdlog::warn("{}: no plugin files found ('*.so' and 'build/*.so' match nothing); set plugins = [\"GLOB\", ...]",
+                 marker->file.string());
   return files;
+}
+
+std::vector<std::string> plugin_search_description(const fs::path& executable, const fs::path& working_dir) {
+  std::vector<std::string> lines;
+  const fs::path installed = executable.parent_path() / LIGHTER_PLUGIN_RELDIR;
+  lines.push_back("built-in plugins: " + (fs::is_directory(installed) ? installed.lexically_normal().string()
+                                                                      : (executable.parent_path().parent_path() / "plugins" / "*").string()));
+  const char* env = std::getenv("LIGHTER_PLUGIN_PATH");
+  lines.push_back(std::string("LIGHTER_PLUGIN_PATH: ") + (env && *env ? env : "(not set)"));
+  if (const auto marker = read_project_marker(working_dir))
+    lines.push_back("project marker: " + marker->file.string() + ", plugins = " + cfg::quoted_list(marker->patterns) +
+                    (marker->default_patterns ? " (the default)" : ""));
+  else
+    lines.push_back("project marker: none (" + (working_dir / "__lighter__.toml").string() + " does not exist)");
+  return lines;
 }
 
 std::vector<PluginSource> discover_plugins(const fs::path& executable, const fs::path& working_dir) {

@@ -19,10 +19,23 @@ struct PluginSource {
 // The built-in plugin folder: installed (<bindir>/LIGHTER_PLUGIN_RELDIR) or the build tree
 // (<builddir>/plugins/*/). Empty when neither exists.
 std::vector<std::filesystem::path> builtin_plugin_files(const std::filesystem::path& executable);
+// The .so files in each folder of the ':'-list (or the file itself); warns about entries that
+// do not exist and folders without plugins.
 std::vector<std::filesystem::path> env_plugin_files(const char* plugin_path_env);
-// Plugin files named by the marker in `project_dir`; nullopt when there is no marker.
-// Throws a ConfigError for a malformed marker.
+
+struct ProjectMarker {
+  std::filesystem::path file;         // <project>/__lighter__.toml
+  std::vector<std::string> patterns;  // its `plugins` globs, relative to the project folder
+  bool default_patterns;              // no `plugins` key: "*.so", "build/*.so"
+};
+// nullopt when there is no marker; throws a ConfigError for a malformed one.
+std::optional<ProjectMarker> read_project_marker(const std::filesystem::path& project_dir);
+// Plugin files named by the marker in `project_dir`; nullopt when there is no marker. Warns
+// about globs that match nothing.
 std::optional<std::vector<std::filesystem::path>> project_plugin_files(const std::filesystem::path& project_dir);
+// Where discover_plugins looks, one line per place (for `lighter-host plugins`).
+std::vector<std::string> plugin_search_description(const std::filesystem::path& executable,
+                                                   const std::filesystem::path& working_dir);
 
 std::vector<PluginSource> discover_plugins(const std::filesystem::path& executable,
                                            const std::filesystem::path& working_dir);

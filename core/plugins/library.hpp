@@ -5,11 +5,13 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #define BOOST_DLL_USE_STD_FS
 #include <boost/dll/shared_library.hpp>
 
 #include "lighter/plugin.hpp"
+#include "plugins/boundary.hpp"
 
 namespace lighter::host {
 
@@ -46,10 +48,14 @@ template <class T>
 std::shared_ptr<T> tie_to_library(std::shared_ptr<T> object, LibraryPtr library) {
   if (!object || !library) return object;
   struct Holder {
-    LibraryPtr library;          // declared first: destroyed last
+    Holder(LibraryPtr l, std::shared_ptr<T> o) : library(std::move(l)), object(std::move(o)) {}
+    ~Holder() {
+      if constexpr (std::is_base_of_v<Object, T>) forget_origin(object.get());
+    }
+    LibraryPtr library;  // declared first: destroyed last
     std::shared_ptr<T> object;
   };
-  auto holder = std::make_shared<Holder>(Holder{std::move(library), std::move(object)});
+  auto holder = std::make_shared<Holder>(std::move(library), std::move(object));
   return std::shared_ptr<T>(holder, holder->object.get());
 }
 

@@ -1,6 +1,9 @@
 #include "plugins/registry.hpp"
 
+#include <c10/util/Exception.h>
+
 #include "internal.hpp"
+#include "plugins/boundary.hpp"
 
 namespace lighter::host {
 
@@ -15,6 +18,7 @@ class CollectingRegistrar : public Registrar {
     if (!info.factory)
       throw PluginError("plugin " + library_->path().string() + ": component '" + info.name + "' has no factory");
     info.name = prefix_ + info.name;
+    info.factory = guarded_factory(std::move(info.factory), info.name);
     components.push_back(std::move(info));
   }
 
@@ -23,7 +27,19 @@ class CollectingRegistrar : public Registrar {
     auto library = library_;
     auto write = std::move(writer.write);
     // The function's code lives in the plugin: keep the library loaded while the table holds it.
-    writer.write = [library, write](const std::filesystem::path& file, const c10::IValue& value) { write(file, value); };
+    // It runs inside another plugin's hook, which may catch only std::exception.
+    writer.write = [library, write, name = writer.name](const std::filesystem::path& file, const c10::IValue& value) {
+      try {
+        write(file, value);
+      } catch (const c10::Error&) {
+        throw std::runtime_error(current_exception_text());
+      } catch (const std::exception&) {
+        throw;
+      } catch (...) {
+        throw std::runtime_error("writer function '" + name + "' of plugin " + library->path().string() + " threw " +
+                                 current_exception_text() + " writing " + file.string());
+      }
+    };
     writers.push_back(std::move(writer));
   }
 
@@ -31,6 +47,26 @@ class CollectingRegistrar : public Registrar {
   std::vector<WriterFunction> writers;
 
  private:
+  // The builder adds the key path and _target_ to what a factory throws, but only for a
+  // std::exception; a c10::Error would carry its backtrace. Records where each object came from.
+  Factory guarded_factory(Factory factory, const std::string& name) const {
+    const std::string file = library_->path().string();
+    return [factory = std::move(factory), name, file](const Args& args) -> ObjectPtr {
+      ObjectPtr object;
+      try {
+        object = factory(args);
+      } catch (const c10::Error&) {
+        throw std::runtime_error(current_exception_text());
+      } catch (const std::exception&) {
+        throw;
+      } catch (...) {
+        throw std::runtime_error("plugin " + file + " threw " + current_exception_text() + " in the factory of " + name);
+      }
+      record_origin(object, Origin{name, args.path(), file});
+      return object;
+    };
+  }
+
   LibraryPtr library_;
   std::string prefix_;
 };
@@ -43,8 +79,8 @@ void ComponentRegistry::add_library(const LibraryPtr& library, const std::string
     library->register_components(registrar);
   } catch (const PluginError&) {
     throw;
-  } catch (const std::exception& e) {
-    throw PluginError("plugin " + library->path().string() + ": registration failed: " + e.what());
+  } catch (...) {
+    throw PluginError("plugin " + library->path().string() + ": registration failed: " + current_exception_text());
   }
   for (auto& info : registrar.components) insert(ComponentEntry{library, std::move(info), library->path().string()});
   for (auto& writer : registrar.writers) {

@@ -2,7 +2,8 @@
 // its own file in `directory`, through a writer function picked by name (`writer_fn`). Files are
 // named by the global sample index (rank + k * world_size, counted over the predict epoch) or by
 // the per-sample values of `name_key`; names never leave the directory. Each file is written to a
-// temp file beside it and renamed, so a crash leaves no half-written file.
+// temp file beside it and renamed, so a crash leaves no half-written file. Two samples of one
+// rank named alike are an error unless `overwrite` is set.
 #include <lighter/sdk.hpp>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <optional>
 #include <stdexcept>
+#include <unordered_map>
 
 #include "registrations.hpp"
 
@@ -75,6 +77,7 @@ struct Options {
   std::string value_key;
   std::optional<std::string> name_key;
   WriterFunction writer;
+  bool overwrite = false;
 };
 
 class FileWriter : public Callback {
@@ -83,6 +86,7 @@ class FileWriter : public Callback {
 
   void on_predict_epoch_start(Trainer& trainer, Model&) override {
     next_index_ = trainer.global_rank();
+    taken_.clear();
     if (writes(trainer)) create_folder(o_.directory);
   }
 
@@ -93,10 +97,14 @@ class FileWriter : public Callback {
     const std::vector<std::string> names = o_.name_key ? names_for(outputs, values.size()) : std::vector<std::string>{};
     if (!next_index_) next_index_ = trainer.global_rank();
     const int64_t step = std::max<int64_t>(1, trainer.world_size());
+    std::vector<int64_t> indices;
+    std::vector<fs::path> targets;
     for (size_t i = 0; i < values.size(); ++i) {
-      const int64_t index = *next_index_ + static_cast<int64_t>(i) * step;
-      write(names.empty() ? std::to_string(index) : names[i], values[i]);
+      indices.push_back(*next_index_ + static_cast<int64_t>(i) * step);
+      targets.push_back(o_.directory / ((names.empty() ? std::to_string(indices.back()) : names[i]) + o_.writer.suffix));
     }
+    if (!names.empty() && !o_.overwrite) claim(targets, indices, names);
+    for (size_t i = 0; i < values.size(); ++i) write(targets[i], values[i]);
     *next_index_ += static_cast<int64_t>(values.size()) * step;
   }
 
@@ -122,14 +130,33 @@ class FileWriter : public Callback {
     return names;
   }
 
+  // Records which sample takes each file; a file taken earlier this epoch (or earlier in the
+  // batch) is an error, found before any file of the batch is written.
+  void claim(const std::vector<fs::path>& targets, const std::vector<int64_t>& indices, const std::vector<std::string>& names) {
+    std::unordered_map<std::string, int64_t> batch;
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const std::string file = targets[i].lexically_normal().string();
+      auto earlier = taken_.find(file);
+      if (earlier == taken_.end()) {
+        const auto [same, fresh] = batch.emplace(file, indices[i]);
+        if (fresh) continue;
+        earlier = same;
+      }
+      fail("samples " + std::to_string(earlier->second) + " and " + std::to_string(indices[i]) +
+           " (global sample indices) are both named '" + names[i] + "' by name key '" + *o_.name_key +
+           "', so both would write " + targets[i].string() +
+           "; give every sample its own name, or set overwrite = true to let the later one replace the file");
+    }
+    taken_.insert(batch.begin(), batch.end());
+  }
+
   static void create_folder(const fs::path& folder) {
     std::error_code error;
     fs::create_directories(folder, error);
     if (error) fail("cannot create the folder " + folder.string() + ": " + error.message());
   }
 
-  void write(const std::string& name, const c10::IValue& value) const {
-    const fs::path target = o_.directory / (name + o_.writer.suffix);
+  void write(const fs::path& target, const c10::IValue& value) const {
     create_folder(target.parent_path());
     const fs::path temp = target.parent_path() / (".tmp-" + std::to_string(::getpid()) + "-" + target.filename().string());
     std::error_code ignored;
@@ -149,6 +176,7 @@ class FileWriter : public Callback {
 
   Options o_;
   std::optional<int64_t> next_index_;  // the global index of the next sample this rank writes
+  std::unordered_map<std::string, int64_t> taken_;  // file -> the sample that wrote it this epoch
 };
 
 // Python's Path(directory).suffix: a folder path must have none ("out.csv" is a file).
@@ -173,6 +201,7 @@ Options options_of(const Args& a) {
   if (!writer)
     a.fail("writer_fn", prefix + "unknown writer function '" + writer_fn + "'; registered: " + quoted_list(writer_names()));
   o.writer = *writer;
+  o.overwrite = a.get<bool>("overwrite");
   return o;
 }
 }  // namespace
@@ -189,7 +218,9 @@ void register_file_writer(Registrar& r) {
                    string("writer_fn", std::nullopt,
                           "writer function: tensor (.pt), image_2d or image_3d (.png), text (.txt), npy (.npy), or "
                           "one a plugin registers"),
-                   name_key},
+                   name_key,
+                   boolean("overwrite", false,
+                           "let a later sample replace the file of an earlier one with the same name (default: an error)")},
                   [](const Args& a) { return std::make_shared<FileWriter>(options_of(a)); });
 }
 

@@ -86,9 +86,9 @@ void append_rank_file(BufferedFile& out, const fs::path& file, int64_t rank, con
   }
   if (in.bad()) throw std::runtime_error(owner + ": cannot read " + file.string());
 }
-}  // namespace
 
-void merge_rank_files(const fs::path& path, int64_t world_size, const std::string& header, const std::string& owner) {
+// Joins the rank files into `path` through `<path>.tmp`, which never outlives a failure.
+void merge(const fs::path& path, int64_t world_size, const std::string& header, const std::string& owner) {
   auto rename = [&](const fs::path& from) {
     std::error_code error;
     fs::rename(from, path, error);
@@ -111,7 +111,21 @@ void merge_rank_files(const fs::path& path, int64_t world_size, const std::strin
     out.discard();
     throw;
   }
-  for (int64_t rank = 0; rank < world_size; ++rank) fs::remove(rank_temp_path(path, rank));
+}
+}  // namespace
+
+void merge_rank_files(const fs::path& path, int64_t world_size, const std::string& header, const std::string& owner) {
+  auto remove_rank_files = [&] {
+    std::error_code ignored;
+    for (int64_t rank = 0; rank < world_size; ++rank) fs::remove(rank_temp_path(path, rank), ignored);
+  };
+  try {
+    merge(path, world_size, header, owner);
+  } catch (...) {
+    remove_rank_files();
+    throw;
+  }
+  remove_rank_files();
 }
 
 }  // namespace lighter::callbacks

@@ -44,8 +44,8 @@ class BufferedFile {
 
 // Rank 0's part: concatenates the rank files of ranks 0..world_size-1, in rank order, into
 // `path` (through `<path>.tmp` and a rename), keeping `header` from rank 0's file only (every
-// file must start with it), then deletes the rank files. A missing rank file is an error, and
-// then neither the final file nor the temp exists.
+// file must start with it), then deletes the rank files. A missing rank file, or any other
+// failure, is an error, and then neither the final file, nor the temp, nor any rank file exists.
 void merge_rank_files(const std::filesystem::path& path, int64_t world_size, const std::string& header,
                       const std::string& owner);
 

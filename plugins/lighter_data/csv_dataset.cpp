@@ -1,5 +1,7 @@
 // lighter.datasets.CSV: a tabular dataset held in memory; `input` is the float32 feature row,
-// `target` a class index (int64) or regression value(s) (float32).
+// `target` a class index (int64) or regression value(s) (float32). Every cell read as a number
+// must be one: a stray word, an empty cell or nan/inf is an error naming the file, line, column
+// and cell (empty cells and nan/inf are accepted with allow_nan = true).
 #include <lighter/sdk.hpp>
 
 #include <algorithm>
@@ -39,6 +41,8 @@ class CsvDataset : public Dataset {
   torch::Tensor targets_;   // int64 [N] or float32 [N] / [N, T]
 };
 
+bool blank(const std::string& text) { return text.find_first_not_of(" \t") == std::string::npos; }
+
 std::optional<double> number(const std::string& text) {
   size_t begin = text.find_first_not_of(" \t"), end = text.find_last_not_of(" \t");
   if (begin == std::string::npos) return std::nullopt;
@@ -49,6 +53,11 @@ std::optional<double> number(const std::string& text) {
   return value;
 }
 
+std::optional<double> finite_number(const std::string& text) {
+  const auto value = number(text);
+  return value && std::isfinite(*value) ? value : std::nullopt;
+}
+
 std::string quoted_list(const std::vector<std::string>& names) {
   std::string out;
   for (const auto& name : names) out += (out.empty() ? "'" : ", '") + name + "'";
@@ -57,7 +66,8 @@ std::string quoted_list(const std::vector<std::string>& names) {
 
 class Columns {
  public:
-  Columns(const Args& args, const std::string& path, const CsvTable& table) : a_(args), path_(path), t_(table) {}
+  Columns(const Args& args, const std::string& path, const CsvTable& table, bool allow_nan)
+      : a_(args), path_(path), t_(table), allow_nan_(allow_nan) {}
 
   size_t index(const std::string& key, const std::string& name) const {
     auto it = std::find(t_.columns.begin(), t_.columns.end(), name);
@@ -69,23 +79,33 @@ class Columns {
                      " (columns: " + quoted_list(t_.columns) + ")");
   }
 
-  // The column's value in `row` as a number, or a failure naming the line, row and column.
-  double number_at(const std::string& key, size_t row, size_t column) const {
-    if (auto value = number(t_.rows[row][column])) return *value;
-    a_.fail(key, path_ + ":" + std::to_string(t_.lines[row]) + ": column '" + t_.columns[column] + "' of row " +
-                     std::to_string(row) + " holds '" + t_.rows[row][column] + "', which is not a number");
+  // The cell as a number, or a failure naming the line, column and cell; `fix` ends the message
+  // of a cell that is not a number at all.
+  double number_at(const std::string& key, size_t row, size_t column, const std::string& fix) const {
+    const std::string& cell = t_.rows[row][column];
+    const auto value = number(cell);
+    if (value && (allow_nan_ || std::isfinite(*value))) return *value;
+    if (allow_nan_ && blank(cell)) return std::nan("");
+    const std::string where = path_ + ":" + std::to_string(t_.lines[row]) + ": column '" + t_.columns[column] + "' ";
+    if (blank(cell)) a_.fail(key, where + "is empty; fill it in, or set allow_nan = true to read empty cells as NaN");
+    if (value)
+      a_.fail(key, where + "holds '" + cell + "', which is not a finite number; fix the cell, or set allow_nan = true " +
+                       "to accept NaN and infinite values");
+    a_.fail(key, where + "holds '" + cell + "', which is not a number; " + fix);
   }
 
+  // A column holding at least one finite number is numeric; one without is text (and skipped
+  // when features are picked automatically).
   bool numeric(size_t column) const {
-    return std::all_of(t_.rows.begin(), t_.rows.end(),
-                       [&](const auto& row) { return number(row[column]).has_value(); });
+    return std::any_of(t_.rows.begin(), t_.rows.end(),
+                       [&](const auto& row) { return finite_number(row[column]).has_value(); });
   }
 
-  torch::Tensor floats(const std::string& key, const std::vector<size_t>& columns) const {
+  torch::Tensor floats(const std::string& key, const std::vector<size_t>& columns, const std::string& fix) const {
     torch::Tensor out = torch::empty({static_cast<int64_t>(t_.rows.size()), static_cast<int64_t>(columns.size())});
     auto data = out.accessor<float, 2>();
     for (size_t r = 0; r < t_.rows.size(); ++r)
-      for (size_t c = 0; c < columns.size(); ++c) data[r][c] = static_cast<float>(number_at(key, r, columns[c]));
+      for (size_t c = 0; c < columns.size(); ++c) data[r][c] = static_cast<float>(number_at(key, r, columns[c], fix));
     return out;
   }
 
@@ -94,6 +114,7 @@ class Columns {
   torch::Tensor classes(size_t column, std::vector<std::string> classes) const {
     std::vector<std::string> labels;
     for (const auto& row : t_.rows) labels.push_back(row[column]);
+    check_labels(column, labels, classes.empty());
     auto is_index = [](const std::string& s) {
       auto v = number(s);
       return v && *v >= 0 && *v == std::floor(*v) && *v < 9.0e15;  // exact in a double
@@ -122,8 +143,26 @@ class Columns {
   }
 
  private:
+  // Every row needs a label; without `classes`, labels are all numbers or all words, so one
+  // stray cell cannot turn class indices into string classes.
+  void check_labels(size_t column, const std::vector<std::string>& labels, bool derive_classes) const {
+    auto where = [&](size_t row) {
+      return path_ + ":" + std::to_string(t_.lines[row]) + ": column '" + t_.columns[column] + "' ";
+    };
+    std::optional<size_t> first_number, first_word;
+    for (size_t r = 0; r < labels.size(); ++r) {
+      if (blank(labels[r])) a_.fail("target", where(r) + "is empty; every row needs a class label");
+      auto& first = finite_number(labels[r]) ? first_number : first_word;
+      if (!first) first = r;
+    }
+    if (derive_classes && first_number && first_word)
+      a_.fail("target", where(*first_word) + "holds '" + labels[*first_word] + "', which is not a number, but line " +
+                            std::to_string(t_.lines[*first_number]) + " holds '" + labels[*first_number] +
+                            "'; fix the cell, or list every label in `classes`");
+  }
+
   static std::vector<std::string> sorted_unique(std::vector<std::string> labels) {
-    const bool numbers = std::all_of(labels.begin(), labels.end(), [](const auto& s) { return number(s).has_value(); });
+    const bool numbers = std::all_of(labels.begin(), labels.end(), [](const auto& s) { return finite_number(s).has_value(); });
     std::sort(labels.begin(), labels.end(),
               [&](const std::string& x, const std::string& y) { return numbers ? *number(x) < *number(y) : x < y; });
     labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
@@ -133,6 +172,7 @@ class Columns {
   const Args& a_;
   const std::string& path_;
   const CsvTable& t_;
+  bool allow_nan_;
 };
 
 // Column names given as a name, a column number (headerless files) or a list of them.
@@ -166,7 +206,7 @@ std::shared_ptr<Dataset> build(const Args& a) {
     a.fail("path", e.what());
   }
   if (table.rows.empty()) a.fail("path", path + " has no data rows");
-  Columns columns(a, path, table);
+  Columns columns(a, path, table, a.get<bool>("allow_nan"));
 
   const auto target_names = names(a, "target");
   std::vector<size_t> targets, features;
@@ -197,10 +237,14 @@ std::shared_ptr<Dataset> build(const Args& a) {
     const auto classes = a.get_optional<std::vector<std::string>>("classes");
     target = columns.classes(targets[0], classes.value_or(std::vector<std::string>{}));
   } else {
-    target = columns.floats("target", targets);
+    target = columns.floats("target", targets, "fix the cell");
     if (!a.get<Value>("target").is_array()) target = target.squeeze(1);
   }
-  return std::make_shared<CsvDataset>(columns.floats("features", features), target);
+  const std::string fix = a.has("features")
+                              ? "fix the cell, or leave the column out of `features`"
+                              : "the column counts as a feature because other cells in it are numbers; fix the cell, or "
+                                "list the feature columns in `features`";
+  return std::make_shared<CsvDataset>(columns.floats(a.has("features") ? "features" : "path", features, fix), target);
 }
 }  // namespace
 
@@ -215,7 +259,10 @@ void register_csv(Registrar& r) {
                   choice("task", {"classification", "regression"}, "classification",
                          "classification: int64 class indices; regression: float32 values"),
                   classes, string("delimiter", ",", "field separator (one character)"),
-                  boolean("header", true, "the first row names the columns (else they are named 0, 1, ...)")},
+                  boolean("header", true, "the first row names the columns (else they are named 0, 1, ...)"),
+                  boolean("allow_nan", false,
+                          "read empty cells as NaN and accept nan/inf in feature and regression target columns "
+                          "(default: an error)")},
                  build);
 }
 

@@ -7,19 +7,41 @@ namespace lighter::data {
 Prefetcher::Prefetcher(Load load, int64_t count, int64_t workers, int64_t capacity)
     : load_(std::move(load)), count_(count), capacity_(std::max<int64_t>(capacity, 1)) {
   if (workers < 1) throw std::invalid_argument("Prefetcher needs at least one worker");
-  for (int64_t i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
+  try {
+    for (int64_t i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
+  } catch (...) {  // no thread to spare: a joinable std::thread must not be destroyed
+    stop();
+    throw;
+  }
 }
 
-Prefetcher::~Prefetcher() {
+Prefetcher::~Prefetcher() { stop(); }
+
+void Prefetcher::stop() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
   }
   space_.notify_all();
-  for (auto& worker : workers_) worker.join();
+  for (auto& worker : workers_)
+    if (worker.joinable()) worker.join();
 }
 
 void Prefetcher::work() {
+  // Nothing may escape a thread (std::terminate): a failure outside load_ (out of memory while
+  // queueing a batch) stops the prefetcher and reaches the consumer at its next take().
+  try {
+    load_in_order();
+  } catch (...) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!broken_) broken_ = std::current_exception();
+    }
+    ready_.notify_all();
+  }
+}
+
+void Prefetcher::load_in_order() {
   torch::NoGradGuard no_grad;  // grad mode is per thread; loading never needs autograd
   for (;;) {
     int64_t index;
@@ -47,7 +69,8 @@ Dict Prefetcher::take() {
   std::unique_lock<std::mutex> lock(mutex_);
   if (next_to_take_ >= count_) throw std::logic_error("Prefetcher::take past the last item");
   const int64_t index = next_to_take_;
-  ready_.wait(lock, [&] { return loaded_.count(index) > 0; });
+  ready_.wait(lock, [&] { return loaded_.count(index) > 0 || broken_; });
+  if (!loaded_.count(index)) std::rethrow_exception(broken_);
   auto node = loaded_.extract(index);
   ++next_to_take_;
   lock.unlock();

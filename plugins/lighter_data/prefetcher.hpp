@@ -30,7 +30,9 @@ class Prefetcher {
     Dict batch;
     std::exception_ptr error;
   };
+  void stop();  // stops loading and joins the workers
   void work();
+  void load_in_order();
 
   Load load_;
   const int64_t count_, capacity_;
@@ -38,6 +40,7 @@ class Prefetcher {
   std::condition_variable ready_, space_;
   int64_t next_to_load_ = 0, next_to_take_ = 0;
   bool stopping_ = false;
+  std::exception_ptr broken_;  // a worker died outside load_; take() rethrows it
   std::map<int64_t, Loaded> loaded_;
   std::vector<std::thread> workers_;
 };

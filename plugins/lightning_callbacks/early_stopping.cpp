@@ -142,8 +142,8 @@ void register_early_stopping(Registrar& r) {
        choice("mode", {"min", "max"}, "min", "whether a lower or a higher value is better"),
        boolean("strict", true, "fail when the monitored key was not logged"),
        boolean("check_finite", true, "stop when the monitored value is NaN or infinite"),
-       or_null(real("stopping_threshold", std::nullopt, "stop as soon as the value is better than this")),
-       or_null(real("divergence_threshold", std::nullopt, "stop as soon as the value is worse than this")),
+       allow_nonfinite(or_null(real("stopping_threshold", std::nullopt, "stop as soon as the value is better than this"))),
+       allow_nonfinite(or_null(real("divergence_threshold", std::nullopt, "stop as soon as the value is worse than this"))),
        or_null(boolean("check_on_train_epoch_end", false,
                        "check at the end of the training epoch instead of after validation (default: after validation when the fit validates)"))},
       [](const Args& a) {

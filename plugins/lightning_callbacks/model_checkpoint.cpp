@@ -1,6 +1,7 @@
 // pytorch_lightning.callbacks.ModelCheckpoint: the top-k checkpoints by a monitored value (the
 // latest k by step when nothing is monitored), `last.ckpt` for `--ckpt_path last` and
 // `best.ckpt`, a copy of the current best, for `--ckpt_path best`.
+#include <lighter/atomic_file.hpp>
 #include <lighter/sdk.hpp>
 
 #include <algorithm>
@@ -30,13 +31,6 @@ struct CheckpointOptions {
 };
 
 using Ranking = std::vector<std::pair<std::string, double>>;  // path -> score, in insertion order
-
-// Copies a finished checkpoint under another name; the rename makes it appear whole or not at all.
-void copy_atomically(const fs::path& from, const fs::path& to) {
-  const fs::path temp = to.string() + ".tmp";
-  fs::copy_file(from, temp, fs::copy_options::overwrite_existing);
-  fs::rename(temp, to);
-}
 
 bool inside(const fs::path& file, const fs::path& dir) {
   const fs::path f = fs::absolute(file).lexically_normal(), d = fs::absolute(dir).lexically_normal();
@@ -89,7 +83,10 @@ class ModelCheckpoint : public Callback {
 
   void setup(Trainer& trainer, Model&, const std::string& stage) override {
     schedule_.start(stage);
-    if (stage == "fit") dir_ = resolve_dir(trainer);
+    if (stage != "fit") return;
+    dir_ = resolve_dir(trainer);
+    // A fit killed while writing left `*.tmp<pid>` files here (a fixed dirpath is shared by runs).
+    if (!dir_.empty() && trainer.is_global_zero()) remove_stale_temps(dir_);
   }
 
   void on_train_batch_end(Trainer& trainer, Model&, const Dict&, const Dict&, int64_t) override {
@@ -139,7 +136,7 @@ class ModelCheckpoint : public Callback {
     // Every rank calls save_checkpoint (the trainer decides who writes); file copies are rank 0's.
     if (o_.save_last) {
       if (written.empty()) trainer.save_checkpoint(last_model_path_, o_.save_weights_only);
-      else if (trainer.is_global_zero()) copy_atomically(written, last_model_path_);
+      else if (trainer.is_global_zero()) copy_file_atomic(written, last_model_path_);
     }
     if (trainer.is_global_zero()) refresh_best_alias(written);
   }
@@ -208,7 +205,7 @@ class ModelCheckpoint : public Callback {
       log::warn("ModelCheckpoint: the best checkpoint '" + best->first + "' no longer exists; best.ckpt not updated");
       return;
     }
-    copy_atomically(best->first, alias);
+    copy_file_atomic(best->first, alias);
     alias_source_ = best->first;
   }
 

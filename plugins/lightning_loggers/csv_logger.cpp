@@ -1,7 +1,8 @@
 // pytorch_lightning.loggers.CSVLogger: metrics.csv with `epoch`, `step` and one column per
 // logged key (sorted). Rows logged at the same step merge into one row. New rows are appended
-// with a single write(2), so a crash cannot tear a row; when a new key widens the header or a
-// row already on disk gains values, the file is rewritten to a temp file and renamed.
+// whole: a failed append (a full disk) is truncated back to the last complete row. When a new
+// key widens the header or a row already on disk gains values, the file is rewritten to a temp
+// file and renamed. Rows that could not be written stay pending for the next flush.
 #include <fcntl.h>
 #include <lighter/sdk.hpp>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 
 #include <lighter/python_float.hpp>
 #include "registrations.hpp"
+#include "whole_writes.hpp"
 
 namespace fs = std::filesystem;
 
@@ -90,21 +92,40 @@ class CsvLogger : public Logger {
     for (const auto& row : pending_)
       for (const auto& [key, value] : row.values) keys.insert(key);
     std::vector<std::string> columns(keys.begin(), keys.end());
-    if (!file_written_ || replace_last_line_ || columns != columns_) rewrite(columns);
-    else append(render_rows());
+    try {
+      if (!file_written_ || replace_last_line_ || columns != columns_) rewrite(columns);
+      else append(render_rows(columns_));
+    } catch (const std::exception& e) {
+      last_error_ = e.what();
+      throw;
+    }
+    // Only now does the file hold these rows under these columns.
+    columns_ = std::move(columns);
+    file_written_ = true;
     last_written_ = pending_.back();
     pending_.clear();
     replace_last_line_ = false;
   }
 
+  // A failed run still gets what can be written; a write failure then is a warning, not a
+  // second error (and not even that when it repeats the failure that ended the run).
+  void finalize(const std::string& status) override {
+    if (status == "success") return flush();
+    try {
+      flush();
+    } catch (const std::exception& e) {
+      if (e.what() != last_error_) log::warn(e.what());
+    }
+  }
+
  private:
   fs::path file() const { return dir_ / "metrics.csv"; }
 
-  std::string render_rows() const {
+  std::string render_rows(const std::vector<std::string>& columns) const {
     std::string out;
     for (const auto& row : pending_) {
       out += (row.epoch ? std::to_string(*row.epoch) : "") + "," + std::to_string(row.step);
-      for (const auto& key : columns_) {
+      for (const auto& key : columns) {
         const auto it = row.values.find(key);
         out += "," + (it == row.values.end() ? std::string() : python_float(it->second));
       }
@@ -115,10 +136,13 @@ class CsvLogger : public Logger {
 
   // Lines already on disk are re-laid under the wider header; the rename makes the switch atomic.
   void rewrite(const std::vector<std::string>& columns) {
-    fs::create_directories(dir_);
+    std::error_code error;
+    fs::create_directories(dir_, error);
+    if (error) throw std::runtime_error("CSVLogger: cannot create the folder " + dir_.string() + ": " + error.message());
     std::vector<std::string> old_lines;
     if (file_written_) {
       std::ifstream in(file());
+      if (!in) throw std::runtime_error("CSVLogger: cannot read " + file().string() + ": " + std::strerror(errno));
       std::string line;
       std::getline(in, line);  // the old header
       while (std::getline(in, line)) old_lines.push_back(line);
@@ -137,34 +161,20 @@ class CsvLogger : public Logger {
       for (const auto& cell : cells) text += "," + cell;
       text += "\n";
     }
-    columns_ = columns;
-    text += render_rows();
-    const fs::path temp = file().string() + ".tmp";
-    {
-      std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-      out << text;
-      out.flush();
-      if (!out) throw std::runtime_error("CSVLogger: cannot write " + temp.string());
-    }
-    fs::rename(temp, file());
-    file_written_ = true;
+    text += render_rows(columns);
+    replace_whole(file(), text, "CSVLogger");
   }
 
   void append(const std::string& text) {
     const int fd = ::open(file().c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (fd < 0) throw std::runtime_error("CSVLogger: cannot open " + file().string() + ": " + std::strerror(errno));
-    size_t done = 0;
-    while (done < text.size()) {
-      const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        const std::string reason = std::strerror(errno);
-        ::close(fd);
-        throw std::runtime_error("CSVLogger: cannot write " + file().string() + ": " + reason);
-      }
-      done += static_cast<size_t>(n);
+    try {
+      append_whole(fd, text, file(), "CSVLogger");
+    } catch (...) {
+      ::close(fd);
+      throw;
     }
-    ::close(fd);
+    if (::close(fd) != 0) throw std::runtime_error("CSVLogger: cannot write " + file().string() + ": " + std::strerror(errno));
   }
 
   LogLocation location_;
@@ -175,6 +185,7 @@ class CsvLogger : public Logger {
   std::vector<Row> pending_;
   std::optional<Row> last_written_;  // kept so a later value at its step can merge into it
   bool file_written_ = false, replace_last_line_ = false;
+  std::string last_error_;  // the message of the last failed flush
 };
 }  // namespace
 

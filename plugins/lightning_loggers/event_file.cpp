@@ -1,8 +1,14 @@
 #include "event_file.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <array>
+#include <cerrno>
 #include <cstring>
 #include <stdexcept>
+
+#include "whole_writes.hpp"
 
 namespace lighter::lightning {
 
@@ -89,11 +95,19 @@ std::string scalars_event(double wall_time, int64_t step, const std::vector<std:
   return event;
 }
 
-EventFileWriter::EventFileWriter(const std::filesystem::path& file, double wall_time)
-    : path_(file), out_(file, std::ios::binary | std::ios::trunc) {
-  if (!out_) throw std::runtime_error("TensorBoardLogger: cannot create " + file.string());
-  write(version_event(wall_time));
+EventFileWriter::EventFileWriter(const std::filesystem::path& file, double wall_time) : path_(file) {
+  fd_ = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw std::runtime_error("TensorBoardLogger: cannot create " + file.string() + ": " + std::strerror(errno));
+  try {
+    write(version_event(wall_time));
+  } catch (...) {
+    ::close(fd_);
+    ::unlink(file.c_str());
+    throw;
+  }
 }
+
+EventFileWriter::~EventFileWriter() { ::close(fd_); }
 
 void EventFileWriter::write(const std::string& event) {
   std::string length;
@@ -102,13 +116,7 @@ void EventFileWriter::write(const std::string& event) {
   put_little_endian(record, masked_crc32c(length), 4);
   record += event;
   put_little_endian(record, masked_crc32c(event), 4);
-  out_.write(record.data(), static_cast<std::streamsize>(record.size()));
-  if (!out_) throw std::runtime_error("TensorBoardLogger: cannot write " + path_.string());
-}
-
-void EventFileWriter::flush() {
-  out_.flush();
-  if (!out_) throw std::runtime_error("TensorBoardLogger: cannot write " + path_.string());
+  append_whole(fd_, record, path_, "TensorBoardLogger");
 }
 
 }  // namespace lighter::lightning

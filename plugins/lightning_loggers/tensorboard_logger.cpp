@@ -1,10 +1,11 @@
 // pytorch_lightning.loggers.TensorBoardLogger: scalars in an `events.out.tfevents.<time>.<host>`
-// file that `tensorboard --logdir` reads, one Event per log_metrics call.
+// file that `tensorboard --logdir` reads, one Event per log_metrics call, written as it comes.
 #include <lighter/sdk.hpp>
 #include <unistd.h>
 
 #include <chrono>
 #include <memory>
+#include <stdexcept>
 
 #include "event_file.hpp"
 #include "registrations.hpp"
@@ -42,14 +43,12 @@ class TensorBoardLogger : public Logger {
     writer().write(scalars_event(wall_time(), step, scalars));
   }
 
-  void flush() override {
-    if (writer_) writer_->flush();
-  }
-
  private:
   EventFileWriter& writer() {
     if (!writer_) {
-      fs::create_directories(dir_);
+      std::error_code error;
+      fs::create_directories(dir_, error);
+      if (error) throw std::runtime_error("TensorBoardLogger: cannot create the folder " + dir_.string() + ": " + error.message());
       const double now = wall_time();
       const std::string base = "events.out.tfevents." + std::to_string(static_cast<int64_t>(now)) + "." + hostname();
       fs::path file = dir_ / base;

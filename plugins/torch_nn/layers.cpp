@@ -25,7 +25,7 @@ void register_linear(Registrar& r) {
                  integer("embedding_dim", std::nullopt, "size of each embedding vector"),
                  or_null(integer("padding_idx", std::nullopt, "index whose embedding gets no gradient")),
                  or_null(real("max_norm", std::nullopt, "renormalise embeddings whose norm exceeds this")),
-                 real("norm_type", 2.0, "p of the p-norm for max_norm"),
+                 allow_nonfinite(real("norm_type", 2.0, "p of the p-norm for max_norm (inf: the max norm)")),
                  boolean("scale_grad_by_freq", false, "scale gradients by inverse word frequency"),
                  boolean("sparse", false, "sparse gradient for the weight")},
                 [](const Args& a) {

@@ -32,6 +32,9 @@ torch::Tensor read_tensor(const GenericDict& state, const std::string& key, cons
                           const std::string& where) {
   const c10::IValue& value = require(state, key, where);
   if (!value.isTensor()) throw std::runtime_error(where + "['" + key + "']: expected a tensor");
+  if (value.toTensor().sizes() != param.sizes())
+    throw std::runtime_error(where + "['" + key + "'] has shape " + c10::str(value.toTensor().sizes()) +
+                             ", but its parameter has shape " + c10::str(param.sizes()));
   return value.toTensor().to(param.device(), param.dtype(), /*non_blocking=*/false, /*copy=*/true);
 }
 torch::Tensor read_optional_tensor(const GenericDict& state, const std::string& key, const torch::Tensor& param,
@@ -78,6 +81,8 @@ class SgdLayout : public PythonLayout {
     out->momentum_buffer(read_optional_tensor(state, "momentum_buffer", param, where));
     return out;
   }
+  std::string family() const override { return "torch.optim.SGD"; }
+  std::vector<std::string> signature() const override { return {"momentum", "dampening", "nesterov"}; }
   std::optional<double> momentum(const OptimizerOptions& options) const override {
     return as<const Options>(options).momentum();
   }
@@ -125,6 +130,8 @@ class AdamLayout : public PythonLayout {
     out->max_exp_avg_sq(read_optional_tensor(state, "max_exp_avg_sq", param, where));
     return out;
   }
+  std::string family() const override { return "torch.optim.Adam or AdamW"; }
+  std::vector<std::string> signature() const override { return {"betas", "amsgrad"}; }
   std::optional<double> momentum(const OptimizerOptions& options) const override {
     return std::get<0>(as<const Options>(options).betas());
   }
@@ -171,6 +178,8 @@ class RmspropLayout : public PythonLayout {
     out->grad_avg(read_optional_tensor(state, "grad_avg", param, where));
     return out;
   }
+  std::string family() const override { return "torch.optim.RMSprop"; }
+  std::vector<std::string> signature() const override { return {"alpha", "centered"}; }
   std::optional<double> momentum(const OptimizerOptions& options) const override {
     return as<const Options>(options).momentum();
   }
@@ -211,6 +220,8 @@ class AdagradLayout : public PythonLayout {
     out->sum(read_tensor(state, "sum", param, where));
     return out;
   }
+  std::string family() const override { return "torch.optim.Adagrad"; }
+  std::vector<std::string> signature() const override { return {"lr_decay", "initial_accumulator_value"}; }
   std::optional<double> momentum(const OptimizerOptions&) const override { return std::nullopt; }
 };
 }  // namespace

@@ -1,5 +1,6 @@
 #include "optimizer_state.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace lighter::torch_optim {
@@ -7,6 +8,35 @@ namespace lighter::torch_optim {
 namespace {
 // libtorch keys per-parameter state by the parameter's TensorImpl address, printed.
 std::string state_key(const torch::Tensor& param) { return c10::guts::to_string(param.unsafeGetTensorImpl()); }
+
+// The layout whose distinguishing keys a saved param group has, or null for none.
+const PythonLayout* family_of(const GenericDict& group) {
+  for (const PythonLayout* layout : {&sgd_layout(), &adam_layout(), &rmsprop_layout(), &adagrad_layout()}) {
+    const auto keys = layout->signature();
+    if (std::all_of(keys.begin(), keys.end(), [&](const std::string& key) { return find(group, key) != nullptr; })) return layout;
+  }
+  return nullptr;
+}
+
+std::string quoted(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "'" : ", '") + name + "'";
+  return out;
+}
+
+// Python's state dicts do not name their optimizer: the param groups' keys tell.
+void check_family(const PythonLayout& layout, const c10::IValue& group, const std::string& where) {
+  if (!group.isGenericDict()) throw std::runtime_error(where + ": expected a dict, got " + group.tagKind());
+  const PythonLayout* found = family_of(group.toGenericDict());
+  if (found && found->family() == layout.family()) return;
+  if (found)
+    throw std::runtime_error("it holds " + found->family() + " state (" + where + " has " + quoted(found->signature()) +
+                             "), not " + layout.family() + " state");
+  std::vector<std::string> keys;
+  for (const auto& entry : group.toGenericDict()) keys.push_back(entry.key().isString() ? entry.key().toStringRef() : "?");
+  throw std::runtime_error("it holds no state of a torch.optim optimizer lighter knows (" + where + " has " + quoted(keys) +
+                           "), not " + layout.family() + " state");
+}
 
 std::vector<int64_t> param_indices(const c10::IValue& params, const std::string& where) {
   std::vector<int64_t> out;
@@ -42,6 +72,8 @@ void load_optimizer_state(const PythonLayout& layout, torch::optim::Optimizer& o
   const std::string where = "optimizer state";
   const auto saved_groups = elements(require(saved, "param_groups", where), where + " param_groups");
   const GenericDict saved_state = require(saved, "state", where).toGenericDict();
+  for (size_t g = 0; g < saved_groups.size(); ++g)
+    check_family(layout, saved_groups[g], "param_groups[" + std::to_string(g) + "]");
   auto& groups = optimizer.param_groups();
   if (saved_groups.size() != groups.size())
     throw std::runtime_error(where + " has " + std::to_string(saved_groups.size()) +

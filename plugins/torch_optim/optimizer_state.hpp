@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ivalues.hpp"
 
@@ -30,6 +31,10 @@ class PythonLayout {
                                                                         const std::string& where) const = 0;
   // Lighter's get_optimizer_stats: "momentum" is the momentum factor or betas[0]; none for Adagrad.
   virtual std::optional<double> momentum(const torch::optim::OptimizerOptions& options) const = 0;
+  // Which optimizers' state this reads ("torch.optim.SGD"), and the param_group keys that tell
+  // that state from the others' (Python's state dicts do not name their optimizer).
+  virtual std::string family() const = 0;
+  virtual std::vector<std::string> signature() const = 0;
 };
 
 const PythonLayout& sgd_layout();
@@ -40,7 +45,8 @@ const PythonLayout& adagrad_layout();
 
 Dict save_optimizer_state(const PythonLayout& layout, const torch::optim::Optimizer& optimizer);
 // Restores hyper-parameters and state like Python's Optimizer.load_state_dict: groups and
-// parameters are matched by position; a size mismatch is an error naming the group.
+// parameters are matched by position. State of another optimizer family, a size or shape
+// mismatch is an error naming the group (nothing is changed then).
 void load_optimizer_state(const PythonLayout& layout, torch::optim::Optimizer& optimizer, const Dict& state);
 // "lr" and "momentum" for one group; "lr/group1", "lr/group2", ... with several (Lighter's names).
 std::map<std::string, double> optimizer_stats(const PythonLayout& layout, const torch::optim::Optimizer& optimizer);

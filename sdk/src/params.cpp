@@ -87,6 +87,11 @@ Param components(std::string name, Kind kind, std::string doc) {
 Param any(std::string name, std::optional<Value> value, std::string doc) {
   return with_default(std::move(name), Type::Any, value, std::move(doc));
 }
+Param allow_nonfinite(Param p) {
+  p.type = p.type | Type::NonFinite;
+  p.element_type = p.element_type | Type::NonFinite;
+  return p;
+}
 
 }  // namespace param
 }  // namespace lighter

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # End to end: a third-party plugin built out of tree against the INSTALLED SDK.
 #   custom_plugin.sh SOURCE_ROOT BUILD_ROOT
-# 1. installs the project from BUILD_ROOT into a temporary DESTDIR,
+# 1. installs the project from BUILD_ROOT into a temporary DESTDIR; its lighter-sdk.pc is
+#    relocatable, so PKG_CONFIG_PATH alone makes it usable,
 # 2. builds examples/custom_plugin (copied to a temporary folder) with pkg-config lighter-sdk,
 # 3. runs the installed lighter-host in the example's project folder: `plugins` lists the
 #    project components, `fit run.toml` succeeds, writes its run directory and the training loss
-#    falls from the first epoch to the last.
+#    falls from the first epoch to the last,
+# 4. compiles the usage snippet of the installed lighter/plugin.hpp as it is, loads it and trains
+#    with its component.
 set -euo pipefail
 umask 022  # the host refuses world-writable plugin files
 
@@ -47,10 +50,14 @@ ok "installed host: ${HOST#"$DEST"}"
 PC="$(find "$DEST" -name lighter-sdk.pc -type f | head -n 1)"
 [[ -n "$PC" ]] || fail "no installed lighter-sdk.pc under $DEST"
 ok "installed pkg-config file: ${PC#"$DEST"}"
+grep -q '^prefix=${pcfiledir}/' "$PC" || { cat "$PC" >&2; fail "lighter-sdk.pc is not relocatable (prefix is not \${pcfiledir}/...)"; }
 PKG_CONFIG_PATH="$(dirname "$PC")"
 export PKG_CONFIG_PATH
-export PKG_CONFIG_SYSROOT_DIR="$DEST"
+unset PKG_CONFIG_SYSROOT_DIR PKG_CONFIG_LIBDIR
 pkg-config --exists lighter-sdk || fail "pkg-config cannot read $PC"
+SDK_INCLUDE="$(pkg-config --variable=includedir lighter-sdk)"
+[[ -f "$SDK_INCLUDE/lighter/plugin.hpp" ]] || fail "pkg-config's includedir $SDK_INCLUDE has no lighter/plugin.hpp"
+[[ "$(cd "$SDK_INCLUDE" && pwd -P)" == "$(cd "$DEST" && pwd -P)"/* ]] || fail "pkg-config's includedir $SDK_INCLUDE is outside $DEST"
 ok "pkg-config --cflags --libs lighter-sdk: $(pkg-config --cflags --libs lighter-sdk)"
 
 step "build examples/custom_plugin out of tree"
@@ -94,5 +101,23 @@ last="${LOSSES[${#LOSSES[@]} - 1]}"
 awk -v a="$first" -v b="$last" 'BEGIN { exit !((b + 0) < (a + 0)) }' ||
   fail "the training loss did not fall: first epoch $first, last epoch $last"
 ok "training loss fell: $first (epoch 0) -> $last (epoch $((${#LOSSES[@]} - 1)))"
+
+step "the usage snippet of lighter/plugin.hpp compiles and loads"
+SNIPPET="$WORK/snippet"
+mkdir -p "$SNIPPET"
+sed -n '/^\/\/ BEGIN USAGE$/,/^\/\/ END USAGE$/p' "$SDK_INCLUDE/lighter/plugin.hpp" | sed -e '1d' -e '$d' -e 's|^// \{0,3\}||' \
+  >"$SNIPPET/net.cpp"
+grep -q 'LIGHTER_PLUGIN' "$SNIPPET/net.cpp" || fail "no usage snippet between BEGIN USAGE and END USAGE in lighter/plugin.hpp"
+# shellcheck disable=SC2046
+logged "$WORK/snippet.log" c++ -shared -fPIC "$SNIPPET/net.cpp" $(pkg-config --cflags --libs lighter-sdk) -o "$SNIPPET/net.so" ||
+  { cat "$SNIPPET/net.cpp" >&2; fail "the usage snippet of lighter/plugin.hpp does not compile"; }
+ok "compiled the usage snippet"
+printf 'plugins = ["net.so"]\n' >"$SNIPPET/__lighter__.toml"
+cd "$SNIPPET"
+logged "$WORK/snippet-describe.log" "$HOST" plugins --describe project.Net || fail "lighter-host does not load the snippet's plugin"
+grep -q "width" "$WORK/snippet-describe.log" || { cat "$WORK/snippet-describe.log" >&2; fail "project.Net does not show its width"; }
+logged "$WORK/snippet-fit.log" "$HOST" fit "$SRC/tests/data/e2e/synthetic.toml" trainer::max_epochs=1 \
+  '=model::network={_target_="project.Net", width=8}' || fail "fit with the snippet's project.Net failed"
+ok "fit with project.Net as the network"
 
 printf '\nPASS: custom plugin built against the installed SDK and trained\n'

@@ -97,17 +97,22 @@ TEST_CASE("validate, test and predict load weights from --ckpt_path") {
   CHECK_THAT(weights_only.err, !Catch::Contains("resuming at epoch"));
 }
 
-TEST_CASE("bad checkpoints give one clear error") {
+TEST_CASE("bad checkpoints give one clear error, before a run directory is made") {
   TempDir dir;
   auto none = run_host({"test", kSynthetic, "--ckpt_path", "last"}, dir.path());
-  CHECK(none.exit_code == 1);
-  CHECK_THAT(none.err, Catch::Contains("no run under"));
+  CHECK(none.exit_code == 2);
+  CHECK_THAT(none.err, Catch::Contains("error: ckpt_path last: no run under"));
+  auto missing = run_host({"test", kSynthetic, "--ckpt_path", "nowhere.ckpt"}, dir.path());
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Catch::Contains("error: checkpoint nowhere.ckpt: does not exist"));
   write_text(dir / "garbage.ckpt", "this is not a checkpoint");
   auto corrupt = run_host({"test", kSynthetic, "--ckpt_path", (dir / "garbage.ckpt").string()}, dir.path());
-  CHECK(corrupt.exit_code == 1);
-  CHECK_THAT(corrupt.err, Catch::Contains("garbage.ckpt is corrupt or not a torch checkpoint"));
+  CHECK(corrupt.exit_code == 2);
+  CHECK_THAT(corrupt.err, Catch::Contains("garbage.ckpt: is not a torch checkpoint"));
+  CHECK_FALSE(fs::exists(dir / "lighter_logs"));
   REQUIRE(run_host({"fit", kSynthetic, "trainer::max_epochs=1"}, dir.path()).exit_code == 0);
   auto other_net = run_host({"test", kSynthetic, "vars::hidden=7", "--ckpt_path", "last"}, dir.path());
-  CHECK(other_net.exit_code == 1);
-  CHECK_THAT(other_net.err, Catch::Contains("'network.0.weight' has shape [16, 8] but the model's is [7, 8]"));
+  CHECK(other_net.exit_code == 2);
+  CHECK_THAT(other_net.err, Catch::Contains("last.ckpt: 'network.0.weight' has shape [16, 8] but the model's is [7, 8]"));
+  CHECK(lighter::test::count_entries(dir / "lighter_logs") == 1);
 }

@@ -88,14 +88,15 @@ TEST_CASE("LIGHTER_PLUGIN_PATH adds plugins; a duplicate name names both files")
   CHECK_THAT(dup.err, Catch::Contains((extra / "duplicate.so").string()));
 }
 
-TEST_CASE("a plugin whose factory throws gives exit 1; one that rejects its config gives exit 2") {
+TEST_CASE("a factory that throws and one that rejects its config both exit 2, before anything is written") {
   TempDir dir;
   make_project(dir, "throwing_plugin");
   auto boom = run_host({"fit", kSynthetic, "=model={_target_=\"project.Exploding\"}"}, dir.path());
-  CHECK(boom.exit_code == 1);
+  CHECK(boom.exit_code == 2);
   CHECK_THAT(boom.err, Catch::Contains("model: project.Exploding failed to build: cannot open weights file /nonexistent/w.pt"));
   CHECK_FALSE(fs::exists(dir / "lighter_logs"));
   auto picky = run_host({"fit", kSynthetic, "=model={_target_=\"project.Picky\", size=3}"}, dir.path());
   CHECK(picky.exit_code == 2);
   CHECK_THAT(picky.err, Catch::Contains("model::size: expected an even number, got 3"));
+  CHECK_FALSE(fs::exists(dir / "lighter_logs"));
 }

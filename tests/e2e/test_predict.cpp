@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "support/host_runner.hpp"
+#include "support/ci.hpp"
 
 using lighter::test::read_text;
 using lighter::test::run_host;
@@ -34,10 +35,7 @@ std::vector<std::string> files_under(const fs::path& dir) {
 }  // namespace
 
 TEST_CASE("the Fashion-MNIST predict example writes predictions.csv and PNGs named by id") {
-  if (!fs::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz")) {
-    WARN("dataset-fashion-mnist is not installed; skipped");
-    return;
-  }
+  LIGHTER_REQUIRE_TOOL(fs::exists("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz"), "dataset-fashion-mnist");
   TempDir dir;
   const std::string mlp = (kExamples / "mlp.toml").string();
   auto fit = run_host({"fit", mlp, "trainer::max_epochs=1", "trainer::limit_train_batches=20", "trainer::limit_val_batches=1"},

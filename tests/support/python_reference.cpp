@@ -3,6 +3,7 @@
 #include "support/python_reference.hpp"
 
 #include <catch2/catch.hpp>
+#include "support/ci.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +27,7 @@ std::string py_list(const torch::Tensor& t) {
 // with a warning).
 std::optional<std::vector<double>> python_numbers(const std::string& script) {
   if (std::system("/usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1") != 0) {
+    if (in_ci()) FAIL("/usr/bin/python3 with torch and numpy is missing, and CI=true needs it");
     WARN("no /usr/bin/python3 with torch and numpy: reference comparison skipped");
     return std::nullopt;
   }

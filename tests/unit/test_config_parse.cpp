@@ -108,13 +108,13 @@ TEST_CASE("config parse: a key defined twice points at the second definition", "
 
 TEST_CASE("config parse: dates are rejected with a hint", "[config][parse]") {
     CHECK(error_of([] { parse_string("when = 2024-01-02\n", "run.toml"); }) ==
-          "error: run.toml:1:8: date and time values are not supported (write it as a string in quotes)");
+          "error: run.toml:1:8: when: date and time values are not supported (write it as a string in quotes)");
 }
 
 TEST_CASE("config parse: missing or unreadable files", "[config][parse]") {
     CHECK_THAT(error_of([] { parse_file(kData / "nope.toml", "nope.toml"); }),
                Catch::StartsWith("error: nope.toml: cannot read config file ("));
-    CHECK(error_of([] { parse_file(kData, "config"); }) == "error: config: cannot read config file (it is a directory)");
+    CHECK(error_of([] { parse_file(kData, "config"); }) == "error: config: cannot read config file (it is a directory, not a regular file)");
 }
 
 TEST_CASE("config parse: an empty document is an empty table", "[config][parse]") {

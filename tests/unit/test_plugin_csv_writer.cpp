@@ -11,6 +11,7 @@
 #include <fstream>
 #include <limits>
 
+#include "support/ci.hpp"
 #include "support/fake_trainer.hpp"
 
 using Catch::Matchers::Contains;
@@ -310,10 +311,7 @@ TEST_CASE("CsvWriter creates the folder and resolves relative paths from the wor
 }
 
 TEST_CASE("CsvWriter output matches what Python's csv module writes for the same values", "[plugin][csv_writer]") {
-  if (!fs::exists("/usr/bin/python3")) {
-    WARN("no /usr/bin/python3: skipped");
-    return;
-  }
+  LIGHTER_REQUIRE_TOOL(fs::exists("/usr/bin/python3"), "/usr/bin/python3");
   TempDir dir("lighter-csv-writer-python");
   const Dict outputs{{"id", longs({0, 1})},
                      {"pred", doubles({0.1, std::numeric_limits<double>::quiet_NaN()})},

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "support/ci.hpp"
 #include "support/fake_trainer.hpp"
 
 using lighter::Callback;
@@ -163,10 +164,7 @@ TEST_CASE("The tensor writer writes what torch::pickle_load and Python's torch.l
   const torch::Tensor loaded = torch::pickle_load(std::vector<char>(bytes.begin(), bytes.end())).toTensor();
   CHECK(torch::equal(loaded, batch[1]));
   CHECK(loaded.storage().nbytes() == 4 * sizeof(float));  // the sample only, not its batch's storage
-  if (!python_has("torch")) {
-    WARN("python3 has no torch: torch.load check skipped");
-    return;
-  }
+  LIGHTER_REQUIRE_TOOL(python_has("torch"), "/usr/bin/python3 with torch (Debian: python3-torch)");
   CHECK(python(run.dir.path(), "import torch\nt = torch.load('" + (run.out() / "1.pt").string() +
                                    "')\nprint(t.dtype, list(t.shape), t.flatten().tolist())\n") ==
         "torch.float32 [2, 2] [1.0, 1.25, 1.5, 1.75]\n");
@@ -193,10 +191,7 @@ TEST_CASE("The npy writer writes NumPy's header byte for byte and the data in C 
   std::vector<int64_t> data(6);
   std::memcpy(data.data(), i.data() + 128, 6 * sizeof(int64_t));
   CHECK(data == std::vector<int64_t>{0, 3, 1, 4, 2, 5});
-  if (!python_has("numpy")) {
-    WARN("python3 has no numpy: np.load check skipped");
-    return;
-  }
+  LIGHTER_REQUIRE_TOOL(python_has("numpy"), "/usr/bin/python3 with numpy (Debian: python3-numpy)");
   CHECK(python(dir.path(), "import numpy as np\nfor f in ['f', 'i', 'b', 'u']:\n    a = np.load('" + dir.path().string() +
                                "/' + f + '.npy')\n    print(a.dtype, a.shape, a.flatten().tolist()[:3])\n") ==
         "float32 (3,) [1.5, -2.0, 0.25]\nint64 (3, 2) [0, 3, 1]\nbool () [True]\nuint8 (4, 5, 6) [7, 7, 7]\n");
@@ -216,10 +211,7 @@ TEST_CASE("image_2d writes 8-bit grey and RGB PNGs, clamped to [0, 1] and rounde
   CHECK(c.pixels == ints((rgb[1].permute({1, 2, 0}).to(torch::kDouble) * 255 + 0.5).floor()));
   run.batch({{"pred", torch::full({1, 3, 1, 1}, 200, torch::kUInt8)}});  // 8-bit values as they are
   CHECK(read_png(run.out() / "3.png").pixels == std::vector<int>{200, 200, 200});
-  if (!python_has("PIL")) {
-    WARN("python3 has no PIL: PNG decode check skipped");
-    return;
-  }
+  LIGHTER_REQUIRE_TOOL(python_has("PIL"), "/usr/bin/python3 with PIL (Debian: python3-pil)");
   CHECK(python(run.dir.path(), "from PIL import Image\nfor f in ['0', '2']:\n    im = Image.open('" + run.out().string() +
                                    "/' + f + '.png')\n    print(im.mode, im.size, list(im.getdata())[:2])\n") ==
         "L (3, 2) [0, 0]\nRGB (5, 4) [(" + std::to_string(c.pixels[0]) + ", " + std::to_string(c.pixels[1]) + ", " +

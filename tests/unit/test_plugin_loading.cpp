@@ -8,6 +8,8 @@
 #include "build/builder.hpp"
 #include "config/parse.hpp"
 #include "lighter/callback.hpp"
+#include "engine/interrupt.hpp"
+#include "plugins/boundary.hpp"
 #include "plugins/discovery.hpp"
 #include "plugins/library.hpp"
 #include "support/host_runner.hpp"
@@ -108,4 +110,45 @@ TEST_CASE("objects keep their plugin loaded after the registry is gone") {
   callback.reset();
   probe.reset();  // the last object goes: its destructor runs, then the library unloads
   CHECK_FALSE(library_is_loaded(file));
+}
+
+TEST_CASE("a truncated plugin is refused before dlopen maps it") {
+  lighter::test::TempDir dir;
+  const std::string bytes = lighter::test::read_text(test_plugin("lifetime_plugin"));
+  for (size_t size : {size_t{0}, size_t{10}, size_t{63}, size_t{100}, bytes.size() / 2, bytes.size() - 1}) {
+    const fs::path file = dir / ("cut_" + std::to_string(size) + ".so");
+    lighter::test::write_text(file, bytes.substr(0, size));
+    ::chmod(file.c_str(), 0644);
+    INFO("truncated to " << size << " bytes");
+    CHECK_THROWS_WITH(PluginLibrary::load(file), Catch::Contains(file.string() + ": refused: "));
+  }
+}
+
+TEST_CASE("what crosses the plugin boundary is described in one line") {
+  auto text_of = [](auto thrower) {
+    try {
+      thrower();
+    } catch (...) {
+      return current_exception_text();
+    }
+    return std::string("nothing thrown");
+  };
+  CHECK(text_of([] { throw 42; }) == "a non-standard exception (int)");
+  CHECK(text_of([] { throw std::runtime_error("one\ntwo"); }) == "one");
+  const std::string torch_error = text_of([] { torch::ones({3}) + torch::ones({4}); });
+  CHECK_THAT(torch_error, Catch::StartsWith("The size of tensor a (3) must match the size of tensor b (4)"));
+  CHECK_THAT(torch_error, !Catch::Contains("\n"));
+
+  struct Probe : Callback {};
+  auto probe = std::make_shared<Probe>();
+  record_origin(probe, Origin{"project.Probe", "trainer::callbacks::1", "/p/libx.so"});
+  try {
+    call_plugin(*probe, "on_fit_end", [] { return std::string("at epoch 2, step 7"); }, [] { throw 7L; });
+    FAIL("nothing thrown");
+  } catch (const PluginFailure& e) {
+    CHECK(std::string(e.what()) ==
+          "plugin /p/libx.so: project.Probe (trainer::callbacks::1) threw a non-standard exception (long) in on_fit_end at epoch 2, step 7");
+  }
+  CHECK_THROWS_AS(call_plugin(*probe, "hook", [] { return std::string(); }, [] { throw Interrupted(); }), Interrupted);
+  forget_origin(probe.get());
 }

@@ -289,3 +289,56 @@ TEST_CASE("a checkpoint that does not fit the optimizer is refused, leaving it u
   CHECK(same_size->param_groups()[0].options().get_lr() == 0.01);
   CHECK(same_size->state().empty());
 }
+
+TEST_CASE("another optimizer's state is refused: the param groups' keys tell which it is", "[plugin][torch_optim][checkpoint]") {
+  const std::vector<std::pair<std::string, std::string>> families = {
+      {"torch.optim.SGD", "torch.optim.SGD"},         {"torch.optim.Adam", "torch.optim.Adam or AdamW"},
+      {"torch.optim.AdamW", "torch.optim.Adam or AdamW"}, {"torch.optim.RMSprop", "torch.optim.RMSprop"},
+      {"torch.optim.Adagrad", "torch.optim.Adagrad"}};
+  for (const auto& [saver, saved_family] : families) {
+    auto from = optim().make<Optimizer>(saver, {{"lr", 0.01}});
+    auto params = fresh_params();
+    auto optimizer = from->create(params);
+    train_steps(*optimizer, params, 1);
+    const Dict saved = through_pickle(from->state_dict(*optimizer));
+    for (const auto& [loader, loader_family] : families) {
+      INFO(saver << " -> " << loader);
+      auto into = optim().make<Optimizer>(loader, {{"lr", 0.5}});
+      auto target_params = fresh_params();
+      auto target = into->create(target_params);
+      const size_t states_before = target->state().size();  // Adagrad makes its state up front
+      if (saved_family == loader_family) {
+        CHECK_NOTHROW(into->load_state_dict(*target, saved));
+        CHECK(target->param_groups()[0].options().get_lr() == 0.01);
+      } else {
+        CHECK_THROWS_WITH(into->load_state_dict(*target, saved),
+                          Catch::Contains("it holds " + saved_family + " state (param_groups[0] has '") &&
+                              Catch::Contains("), not " + loader_family + " state"));
+        CHECK(target->param_groups()[0].options().get_lr() == 0.5);  // unchanged
+        CHECK(target->state().size() == states_before);
+      }
+    }
+  }
+}
+
+TEST_CASE("optimizer state of another shape or of no known optimizer is refused", "[plugin][torch_optim][checkpoint]") {
+  auto recipe = optim().make<Optimizer>("torch.optim.Adam", {{"lr", 0.01}});
+  auto params = fresh_params();
+  auto optimizer = recipe->create(params);
+  train_steps(*optimizer, params, 1);
+  Dict saved = through_pickle(recipe->state_dict(*optimizer));
+  auto target_params = fresh_params();
+  auto target = recipe->create(target_params);
+
+  auto state = saved.at("state").toGenericDict().at(c10::IValue(int64_t{1})).toGenericDict();
+  state.insert_or_assign("exp_avg_sq", torch::zeros({2, 3}));
+  CHECK_THROWS_WITH(recipe->load_state_dict(*target, saved),
+                    Catch::Contains("state[1]['exp_avg_sq'] has shape [2, 3], but its parameter has shape [2, 2]"));
+  CHECK(target->state().empty());
+
+  auto unknown = group(saved, 0);
+  REQUIRE(unknown.erase("betas") == 1);
+  CHECK_THROWS_WITH(recipe->load_state_dict(*target, saved),
+                    Catch::Contains("it holds no state of a torch.optim optimizer lighter knows (param_groups[0] has 'lr', ") &&
+                        Catch::Contains("), not torch.optim.Adam or AdamW state"));
+}

@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "support/host_runner.hpp"
+#include "support/ci.hpp"
 
 namespace fs = std::filesystem;
 using lighter::Dataset;
@@ -290,10 +291,7 @@ TEST_CASE("MNIST datasets explain that they cannot download", "[plugin][torchvis
 
 TEST_CASE("The real Fashion-MNIST files load when installed", "[plugin][torchvision]") {
   const fs::path root = "/usr/share/datasets/fashion-mnist";
-  if (!fs::exists(root / "train-labels-idx1-ubyte.gz")) {
-    WARN("skipped: Debian's dataset-fashion-mnist is not installed");
-    return;
-  }
+  LIGHTER_REQUIRE_TOOL(fs::exists(root / "train-labels-idx1-ubyte.gz"), "Debian's dataset-fashion-mnist");
   auto train = fashion(root), test = fashion(root, false);
   CHECK(train->size() == 60000);
   CHECK(test->size() == 10000);

@@ -1,11 +1,15 @@
 // FileWriter's built-in writer functions (`writer_fn = "..."`): tensor (.pt), image_2d and
 // image_3d (.png), text (.txt) and npy (.npy). Each gets one sample's value and the file to write
 // (FileWriter writes to a temp file and renames it, so these write plainly). Errors say what was
-// expected; FileWriter prefixes the writer's name.
+// expected, or the system's reason a write failed; FileWriter prefixes the writer's name.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
 #include <stdexcept>
 
 #include <lighter/python_float.hpp>
@@ -18,10 +22,16 @@ namespace lighter::callbacks {
 namespace {
 
 void write_bytes(const std::filesystem::path& file, const char* data, size_t size) {
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out.write(data, static_cast<std::streamsize>(size));
-  out.close();
-  if (!out) throw std::runtime_error("cannot write " + file.string());
+  const int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot create " + file.string() + ": " + std::strerror(errno));
+  int error = 0;
+  for (size_t done = 0; done < size && !error;) {
+    const ssize_t n = ::write(fd, data + done, size - done);
+    if (n >= 0) done += static_cast<size_t>(n);
+    else if (errno != EINTR) error = errno;
+  }
+  if (::close(fd) != 0 && !error) error = errno;
+  if (error) throw std::runtime_error("cannot write " + file.string() + ": " + std::strerror(error));
 }
 void write_bytes(const std::filesystem::path& file, const std::string& bytes) {
   write_bytes(file, bytes.data(), bytes.size());

@@ -1,7 +1,9 @@
 #pragma once
 // The view a factory gets of its config table. Declared parameters are already validated
 // (known keys, types, required keys) when a factory runs; getters fill in declared defaults.
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -122,9 +124,21 @@ T Args::convert(const std::string& key, const Value& v) const {
   } else if constexpr (std::is_same_v<T, bool>) {
     return v.is_bool() ? v.as_bool() : wrong("a boolean");
   } else if constexpr (std::is_integral_v<T>) {
-    return v.is_int() ? static_cast<T>(v.as_int()) : wrong("an integer");
+    if (!v.is_int()) return wrong("an integer");
+    const int64_t n = v.as_int();
+    const bool fits = std::is_signed_v<T> ? n >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+                                                n <= static_cast<int64_t>(std::numeric_limits<T>::max())
+                                          : n >= 0 && static_cast<uint64_t>(n) <= static_cast<uint64_t>(std::numeric_limits<T>::max());
+    if (!fits)
+      fail(key, "expected an integer from " + std::to_string(std::numeric_limits<T>::min()) + " to " +
+                    std::to_string(std::numeric_limits<T>::max()) + ", got " + v.repr());
+    return static_cast<T>(n);
   } else if constexpr (std::is_floating_point_v<T>) {
-    return v.is_number() ? static_cast<T>(v.as_number()) : wrong("a number");
+    if (!v.is_number()) return wrong("a number");
+    const double x = v.as_number();
+    if (std::isfinite(x) && std::fabs(x) > static_cast<double>(std::numeric_limits<T>::max()))
+      fail(key, "expected a number of at most " + std::to_string(std::numeric_limits<T>::max()) + " in magnitude, got " + v.repr());
+    return static_cast<T>(x);
   } else if constexpr (std::is_same_v<T, std::string>) {
     return v.is_string() ? v.as_string() : wrong("a string");
   } else {

@@ -25,6 +25,7 @@ enum class Type : unsigned {
   List = 1u << 5,
   Table = 1u << 6,
   Component = 1u << 7,  // a `_target_` table or an `@reference` to one
+  NonFinite = 1u << 8,  // with Float: inf and nan are accepted too (else they are config errors)
   Any = 0xffffu,
 };
 inline constexpr Type operator|(Type a, Type b) {
@@ -67,6 +68,8 @@ Param list(std::string name, Type element_type, std::optional<Value> default_val
 Param component(std::string name, Kind kind, std::string doc, bool optional = false);
 Param components(std::string name, Kind kind, std::string doc);  // list, defaults to []
 Param any(std::string name, std::optional<Value> default_value, std::string doc);
+// The parameter (a float, or a list of floats) also accepts inf, -inf and nan.
+Param allow_nonfinite(Param p);
 }  // namespace param
 
 using Factory = std::function<ObjectPtr(const Args&)>;

@@ -3,11 +3,21 @@
 // handshake. The host reads the descriptor with C layout only; it calls into C++ (the
 // registration function) after the SDK ABI, torch version and C++ ABI all match.
 //
+// A complete plugin (tests/e2e/custom_plugin.sh compiles and loads exactly this snippet):
+// BEGIN USAGE
 //   #include <lighter/sdk.hpp>
+//
 //   LIGHTER_PLUGIN(registrar) {
-//     registrar.add<lighter::Module>({"Net", lighter::Kind::Module, "my network", {...params}},
-//                                    [](const lighter::Args& a) { return lighter::make_module(Net(...)); });
+//     registrar.add<lighter::Module>(
+//         "Net", "my network: one linear layer", {lighter::param::integer("width", 4, "features in and out")},
+//         [](const lighter::Args& a) {
+//           const int64_t width = a.get<int64_t>("width");
+//           return lighter::make_module(torch::nn::Linear(width, width));
+//         });
 //   }
+// END USAGE
+// Build it with `c++ -shared -fPIC net.cpp $(pkg-config --cflags --libs lighter-sdk) -o net.so`
+// and name net.so in the project's __lighter__.toml; configs then use `_target_ = "project.Net"`.
 #include <cstdint>
 #include <functional>
 #include <memory>
