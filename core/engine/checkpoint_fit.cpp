@@ -59,7 +59,7 @@ class ResumeCheck {
     OptimizerSetup setup;
     try {
       setup = model_.configure_optimizers();
-    } catch (const std::exception&) {
+    } catch (...) {
       return;  // the fit reports that itself, with its own message
     }
     const std::string target = setup.recipe ? setup.recipe->target() : setup.name;
@@ -109,7 +109,8 @@ class ResumeCheck {
   std::optional<std::string> recorded(const std::string& key) const {
     const c10::IValue* lighter = checkpoint_.find("lighter");
     if (!lighter || !lighter->isGenericDict()) return std::nullopt;
-    const c10::IValue* names = Dict::from_ivalue(*lighter).find(key);
+    const Dict entries = Dict::from_ivalue(*lighter);  // find() points into it: keep it alive
+    const c10::IValue* names = entries.find(key);
     if (!names || !names->isList() || names->toList().size() != 1 || !names->toList().get(0).isString()) return std::nullopt;
     return names->toList().get(0).toStringRef();
   }

@@ -82,7 +82,7 @@ void add_defaults(Builder& builder, const ComponentRegistry& registry, PlTrainer
 }
 
 void run(const std::string& stage, PlTrainer& trainer, Model& model, DataModule& data, const StageArgs& stage_args,
-         const std::optional<Dict>& checkpoint);
+         const std::optional<PlTrainer::Resume>& checkpoint);
 
 constexpr const char* kBeforeRun = "before the run started (nothing was written)";
 
@@ -150,20 +150,26 @@ int run_stage(const std::string& stage, const std::vector<std::string>& inputs, 
     return 0;
   }
 
-  std::optional<Dict> checkpoint;
+  std::optional<PlTrainer::Resume> checkpoint;
   if (stage_args.ckpt_path) {
     const auto file = resolve_ckpt_path(*stage_args.ckpt_path, trainer->options().default_root_dir);
     spdlog::info("loading checkpoint {}", file.string());
-    checkpoint = read_checkpoint(file);
-    if (stage == "fit") check_resumable(*model, *checkpoint, file, stage_args.weights_only);
-    else load_model_state(*model, *checkpoint, file);
+    checkpoint = PlTrainer::Resume{read_checkpoint(file), file, stage_args.weights_only};
+    if (stage == "fit") check_resumable(*model, checkpoint->checkpoint, file, stage_args.weights_only);
+    else load_model_state(*model, checkpoint->checkpoint, file);
   }
   check_interrupt(kBeforeRun);
   const std::string config_toml = cfg::to_toml(config);
   trainer->set_config(config_to_ivalue(config));
   if (trainer->options().fast_dev_run == 0) {
     const auto dir = create_run_dir(trainer->options().default_root_dir);
-    write_file_atomic(dir / "config.toml", config_toml);
+    try {
+      write_file_atomic(dir / "config.toml", config_toml);
+    } catch (...) {
+      std::error_code ignored;
+      std::filesystem::remove(dir, ignored);  // still empty: no run directory without its config
+      throw;
+    }
     trainer->set_log_dir(dir, config_toml);
     spdlog::info("run directory: {}", dir.string());
   }
@@ -185,9 +191,9 @@ int run_stage(const std::string& stage, const std::vector<std::string>& inputs, 
 namespace {
 
 void run(const std::string& stage, PlTrainer& trainer, Model& model, DataModule& data, const StageArgs& stage_args,
-         const std::optional<Dict>& checkpoint) {
+         const std::optional<PlTrainer::Resume>& checkpoint) {
   if (stage == "fit") {
-    trainer.fit(model, data, checkpoint, stage_args.weights_only);
+    trainer.fit(model, data, checkpoint);
   } else if (stage == "validate" || stage == "test") {
     auto results = stage == "validate" ? trainer.validate(model, data) : trainer.test(model, data);
     if (stage_args.verbose) std::fputs(results_table(stage, results).c_str(), stdout);

@@ -103,11 +103,11 @@ void PlTrainer::setup_optimization(Model& model, int64_t batches_per_epoch) {
   if (scheduler_) scheduler_->attach(*optimizer_, stepping_batches_);
 }
 
-void PlTrainer::fit(Model& model, DataModule& data, const std::optional<Dict>& resume_from, bool weights_only) {
+void PlTrainer::fit(Model& model, DataModule& data, const std::optional<Resume>& resume_from) {
   begin_stage("fit", model, data);
   guarded(model, [&] {
     try {
-      fit_loop(model, data, resume_from, weights_only);
+      fit_loop(model, data, resume_from);
     } catch (const Interrupted&) {
       reporter_.finish();
       if (!log_dir_.empty() && options_.fast_dev_run == 0) {
@@ -120,13 +120,13 @@ void PlTrainer::fit(Model& model, DataModule& data, const std::optional<Dict>& r
   });
 }
 
-void PlTrainer::fit_loop(Model& model, DataModule& data, const std::optional<Dict>& resume_from, bool weights_only) {
+void PlTrainer::fit_loop(Model& model, DataModule& data, const std::optional<Resume>& resume_from) {
   auto train_loader = plugin_call(data, "train_dataloader", [&] { return data.train_dataloader(); });
   if (!train_loader) throw std::runtime_error("fit needs a train_dataloader: set data::train_dataloader");
   val_loader_ = plugin_call(data, "val_dataloader", [&] { return data.val_dataloader(); });
   setup_optimization(model, batches(*train_loader, options_.limit_train_batches));
   if (resume_from) {
-    if (weights_only) load_model_state(model, *resume_from, "the checkpoint");
+    if (resume_from->weights_only) load_model_state(model, resume_from->checkpoint, resume_from->file);
     else restore(model, *resume_from);
   }
   call_hooks("on_fit_start", model, [&](Hooks& h) { h.on_fit_start(*this, model); });

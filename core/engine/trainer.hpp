@@ -34,9 +34,14 @@ class PlTrainer : public lighter::Trainer {
   void add_callback(std::shared_ptr<Callback> callback) { options_.callbacks.push_back(std::move(callback)); }
   void add_logger(std::shared_ptr<Logger> logger) { options_.loggers.push_back(std::move(logger)); }
 
-  // `resume_from`: a checkpoint to continue from (weights, optimizer, progress, RNG, callbacks)
-  // or, with `weights_only`, to take only the weights from.
-  void fit(Model& model, DataModule& data, const std::optional<Dict>& resume_from = std::nullopt, bool weights_only = false);
+  // A checkpoint to continue from (weights, optimizer, progress, RNG, callbacks) or, with
+  // `weights_only`, to take only the weights from; `file` names it in messages.
+  struct Resume {
+    Dict checkpoint;
+    std::filesystem::path file;
+    bool weights_only = false;
+  };
+  void fit(Model& model, DataModule& data, const std::optional<Resume>& resume_from = std::nullopt);
   std::map<std::string, double> validate(Model& model, DataModule& data);
   std::map<std::string, double> test(Model& model, DataModule& data);
   std::vector<Dict> predict(Model& model, DataModule& data, bool return_predictions);
@@ -71,7 +76,7 @@ class PlTrainer : public lighter::Trainer {
   template <class Body>
   auto guarded(Model& model, Body&& body) -> decltype(body());
   std::vector<Dict> predict_epoch(Model& model, DataModule& data, bool return_predictions);
-  void fit_loop(Model& model, DataModule& data, const std::optional<Dict>& resume_from, bool weights_only);
+  void fit_loop(Model& model, DataModule& data, const std::optional<Resume>& resume_from);
   // Calls hook `name` on every callback, then the model (Lightning's order).
   template <class Hook>
   void call_hooks(const char* name, Model& model, Hook&& hook);
@@ -90,7 +95,7 @@ class PlTrainer : public lighter::Trainer {
   std::string step_context(Model& model, const Dict& batch, int64_t batch_idx) const;
   std::optional<Dict> next_batch(DataLoader& loader);
   void setup_optimization(Model& model, int64_t batches_per_epoch);
-  void restore(Model& model, const Dict& checkpoint);
+  void restore(Model& model, const Resume& resume);
   void sanity_check(Model& model);
   void train_epoch(Model& model, DataLoader& loader);
   void train_batch(Model& model, const Dict& batch, int64_t batch_idx, int64_t total);

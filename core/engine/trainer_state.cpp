@@ -94,23 +94,27 @@ void PlTrainer::save_checkpoint(const std::filesystem::path& file, bool weights_
   spdlog::debug("saved checkpoint {}", file.string());
 }
 
-void PlTrainer::restore(Model& model, const Dict& checkpoint) {
-  load_model_state(model, checkpoint, "the checkpoint");
+void PlTrainer::restore(Model& model, const Resume& resume) {
+  const Dict& checkpoint = resume.checkpoint;
+  load_model_state(model, checkpoint, resume.file);
   auto list_of = [&](const char* key) {
     const c10::IValue* value = checkpoint.find(key);
     return value && value->isList() ? value->toList() : c10::impl::GenericList(c10::AnyType::get());
   };
   auto optimizers = list_of("optimizer_states");
   if (!optimizers.empty()) {
-    if (!optimizer_recipe_) throw std::runtime_error("the checkpoint has optimizer state, but the model's optimizer cannot load it");
-    optimizer_recipe_->load_state_dict(*optimizer_, Dict::from_ivalue(optimizers.get(0)));
+    if (!optimizer_recipe_) throw std::runtime_error(resume.file.string() + " has optimizer state, but the model's optimizer cannot load it");
+    plugin_call(*optimizer_recipe_, "load_state_dict",
+                [&] { optimizer_recipe_->load_state_dict(*optimizer_, Dict::from_ivalue(optimizers.get(0))); });
   }
   auto schedulers = list_of("lr_schedulers");
-  if (!schedulers.empty() && scheduler_) scheduler_->load_state_dict(Dict::from_ivalue(schedulers.get(0)));
+  if (!schedulers.empty() && scheduler_)
+    plugin_call(*scheduler_, "load_state_dict", [&] { scheduler_->load_state_dict(Dict::from_ivalue(schedulers.get(0))); });
   if (const c10::IValue* saved = checkpoint.find("callbacks"); saved && saved->isGenericDict()) {
     const Dict states = Dict::from_ivalue(*saved);
     for (auto& callback : options_.callbacks)
-      if (const c10::IValue* state = states.find(callback->state_key())) callback->load_state_dict(Dict::from_ivalue(*state));
+      if (const c10::IValue* state = states.find(callback->state_key()))
+        plugin_call(*callback, "load_state_dict", [&] { callback->load_state_dict(Dict::from_ivalue(*state)); });
   }
   progress_.global_step = checkpoint.at("global_step").toInt();
   if (const c10::IValue* saved = checkpoint.find("lighter"); saved && saved->isGenericDict()) {

@@ -1,4 +1,5 @@
 #include "rank_files.hpp"
+#include "lighter/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -87,7 +88,7 @@ void append_rank_file(BufferedFile& out, const fs::path& file, int64_t rank, con
   if (in.bad()) throw std::runtime_error(owner + ": cannot read " + file.string());
 }
 
-// Joins the rank files into `path` through `<path>.tmp`, which never outlives a failure.
+// Joins the rank files into `path` through `<path>.tmp<pid>`, which never outlives a failure.
 void merge(const fs::path& path, int64_t world_size, const std::string& header, const std::string& owner) {
   auto rename = [&](const fs::path& from) {
     std::error_code error;
@@ -99,7 +100,7 @@ void merge(const fs::path& path, int64_t world_size, const std::string& header, 
     if (!fs::exists(only)) throw std::runtime_error(owner + ": the file of rank 0 (" + only.string() + ") is missing");
     return rename(only);
   }
-  const fs::path temp = path.string() + ".tmp";
+  const fs::path temp = temp_path_for(path);
   BufferedFile out(owner);
   out.open(temp);
   try {

@@ -1,4 +1,5 @@
 #include "whole_writes.hpp"
+#include "lighter/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -42,7 +43,7 @@ void append_whole(int fd, const std::string& data, const fs::path& file, const s
 }
 
 void replace_whole(const fs::path& file, const std::string& data, const std::string& owner) {
-  const fs::path temp = file.string() + ".tmp";
+  const fs::path temp = temp_path_for(file);  // a kill -9 leaves it for remove_stale_temps
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) fail(owner, "create", temp, errno);
   int error = write_all(fd, data);

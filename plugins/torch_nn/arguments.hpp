@@ -45,7 +45,8 @@ torch::nn::detail::conv_padding_t<D> conv_padding_of(const Args& args) {
   return expanding<D>(args, "padding", 0);
 }
 
-using Reduction = c10::variant<torch::enumtype::kNone, torch::enumtype::kMean, torch::enumtype::kSum>;
+// kNone | kMean | kSum; every loss shares MSELoss's variant type.
+using Reduction = torch::nn::MSELossOptions::reduction_t;
 Param reduction_param();
 Reduction reduction_of(const Args& args);
 

@@ -3,6 +3,7 @@
 
 #include "arguments.hpp"
 #include "registrations.hpp"
+#include "lighter/torch_compat.hpp"
 
 namespace lighter::torch_nn {
 
@@ -42,7 +43,7 @@ std::shared_ptr<Module> make_conv(const Args& a) {
       .groups(groups)
       .bias(a.get<bool>("bias"))
       .padding_mode(padding_mode_of(a));
-  if (c10::get_if<torch::enumtype::kSame>(&options.padding())) {
+  if (compat::variant_get_if<torch::enumtype::kSame>(&options.padding())) {
     for (int64_t s : *options.stride())
       if (s != 1) a.fail("padding", "'same' padding needs stride 1");
   }

@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "lighter/torch_compat.hpp"
+
 namespace lighter::torch_optim {
 
 namespace {
-// libtorch keys per-parameter state by the parameter's TensorImpl address, printed.
-std::string state_key(const torch::Tensor& param) { return c10::guts::to_string(param.unsafeGetTensorImpl()); }
+compat::OptimizerStateKey state_key(const torch::Tensor& param) { return compat::optimizer_state_key(param); }
 
 // The layout whose distinguishing keys a saved param group has, or null for none.
 const PythonLayout* family_of(const GenericDict& group) {
@@ -90,7 +91,7 @@ void load_optimizer_state(const PythonLayout& layout, torch::optim::Optimizer& o
                                std::to_string(groups[g].params().size()));
   }
 
-  std::vector<std::pair<std::string, std::unique_ptr<torch::optim::OptimizerParamState>>> states;
+  std::vector<std::pair<compat::OptimizerStateKey, std::unique_ptr<torch::optim::OptimizerParamState>>> states;
   for (size_t g = 0; g < groups.size(); ++g) {
     for (size_t i = 0; i < indices[g].size(); ++i) {
       auto it = saved_state.find(c10::IValue(indices[g][i]));

@@ -1,4 +1,5 @@
 #include "file_bytes.hpp"
+#include "lighter/atomic_file.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -134,7 +135,7 @@ std::optional<FileBytes> map_cached(const fs::path& file, uint32_t expected_size
 void write_cached(const fs::path& file, const std::vector<uint8_t>& bytes) {
   std::error_code ec;
   fs::create_directories(file.parent_path(), ec);
-  const std::string temporary = file.string() + ".tmp." + std::to_string(::getpid());
+  const std::string temporary = temp_path_for(file).string();
   std::unique_ptr<FILE, int (*)(FILE*)> out(ec ? nullptr : std::fopen(temporary.c_str(), "wb"), std::fclose);
   bool ok = out && std::fwrite(bytes.data(), 1, bytes.size(), out.get()) == bytes.size();
   ok = out && std::fclose(out.release()) == 0 && ok;

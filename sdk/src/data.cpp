@@ -121,7 +121,9 @@ torch::Tensor Transform::apply_batch(const torch::Tensor& batch, torch::Generato
 Dict collate(const std::vector<Dict>& samples) {
   Dict batch;
   if (samples.empty()) return batch;
-  for (const auto& [key, first] : samples.front()) {
+  for (const auto& entry : samples.front()) {
+    const std::string& key = entry.first;  // not a structured binding: lambdas capture it (clang 14)
+    const c10::IValue& first = entry.second;
     auto each = [&](auto&& fn) {
       for (size_t i = 0; i < samples.size(); ++i) {
         if (!samples[i].contains(key))

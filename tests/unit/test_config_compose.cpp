@@ -29,7 +29,7 @@ std::string merge_error(const std::string& base, const std::string& overlay) {
     return "(no error)";
 }
 
-const Node& at(const Node& root, const std::string& path) {
+const Node& node_at(const Node& root, const std::string& path) {
     const Node* node = find_path(root, split_key_path(path));
     REQUIRE(node != nullptr);
     return *node;
@@ -139,13 +139,13 @@ TEST_CASE("config compose: edit keys inside new content are applied too", "[conf
 TEST_CASE("config compose: base.toml with overlay.toml", "[config][compose]") {
     Node root = parse_file(kData / "base.toml", "base.toml");
     merge_into(root, parse_file(kData / "overlay.toml", "overlay.toml"));
-    CHECK(at(root, "trainer::max_epochs").as_int() == 10);
-    CHECK(at(root, "trainer::devices").as_int() == 2);
-    REQUIRE(at(root, "trainer::callbacks").array().size() == 1);
-    CHECK(at(root, "trainer::callbacks::0::patience").as_int() == 2);
-    CHECK(at(root, "model::optimizer") == toml("_target_ = \"torch.optim.SGD\"\nlr = 0.1\n"));
-    CHECK(at(root, "model::task").as_string() == "classification");
-    CHECK(at(root, "vars") == toml("tags = [\"base\", \"overlay\"]\n"));
+    CHECK(node_at(root, "trainer::max_epochs").as_int() == 10);
+    CHECK(node_at(root, "trainer::devices").as_int() == 2);
+    REQUIRE(node_at(root, "trainer::callbacks").array().size() == 1);
+    CHECK(node_at(root, "trainer::callbacks::0::patience").as_int() == 2);
+    CHECK(node_at(root, "model::optimizer") == toml("_target_ = \"torch.optim.SGD\"\nlr = 0.1\n"));
+    CHECK(node_at(root, "model::task").as_string() == "classification");
+    CHECK(node_at(root, "vars") == toml("tags = [\"base\", \"overlay\"]\n"));
     CHECK(root.keys() == std::vector<std::string>{"seed", "trainer", "model", "vars"});
 }
 

@@ -21,14 +21,14 @@ std::string load_error(const std::vector<std::string>& inputs) {
     return "(no error)";
 }
 
-const Node& at(const Node& root, const std::string& path) {
+const Node& node_at(const Node& root, const std::string& path) {
     const Node* node = find_path(root, split_key_path(path));
     REQUIRE(node != nullptr);
     return *node;
 }
 
 // The value an override `key=text` stores.
-Node override_value(const std::string& text) { return at(load_inputs({"v=" + text}), "v"); }
+Node override_value(const std::string& text) { return node_at(load_inputs({"v=" + text}), "v"); }
 }  // namespace
 
 TEST_CASE("config inputs: files apply left to right", "[config][inputs]") {
@@ -36,13 +36,13 @@ TEST_CASE("config inputs: files apply left to right", "[config][inputs]") {
     Node expected = parse_file(kBase, "base.toml");
     merge_into(expected, parse_file(kData + "/overlay.toml", "overlay.toml"));
     CHECK(root == expected);
-    CHECK(at(root, "trainer::max_epochs").loc.file == kData + "/overlay.toml");
+    CHECK(node_at(root, "trainer::max_epochs").loc.file == kData + "/overlay.toml");
 }
 
 TEST_CASE("config inputs: a comma list equals separate files", "[config][inputs]") {
     const std::string overlay = kData + "/overlay.toml", extra = kData + "/extra.toml";
     CHECK(load_inputs({kBase + "," + overlay + "," + extra}) == load_inputs({kBase, overlay, extra}));
-    CHECK(at(load_inputs({kBase + "," + extra}), "vars::extra").as_bool());
+    CHECK(node_at(load_inputs({kBase + "," + extra}), "vars::extra").as_bool());
     CHECK(load_error({kBase + ","}) ==
           "error: empty config file name in input '" + kBase + ",' (list files like a.toml,b.toml)");
     CHECK_THAT(load_error({kData + "/absent.toml"}),
@@ -52,12 +52,12 @@ TEST_CASE("config inputs: a comma list equals separate files", "[config][inputs]
 TEST_CASE("config inputs: an override sets a value at a path", "[config][inputs]") {
     const Node root = load_inputs({kBase, "trainer::max_epochs=50", "trainer::callbacks::0::patience=10",
                                    "vars::hidden=512", "args::fit::ckpt_path=last"});
-    CHECK(at(root, "trainer::max_epochs").as_int() == 50);
-    CHECK(at(root, "trainer::callbacks::0::patience").as_int() == 10);
-    CHECK(at(root, "vars::hidden").as_int() == 512);
-    CHECK(at(root, "args::fit::ckpt_path").as_string() == "last");
-    CHECK(at(root, "trainer::max_epochs").loc.str() == "<override>");
-    CHECK(at(root, "trainer::callbacks::-1::path").as_string() == "preds.csv");  // untouched
+    CHECK(node_at(root, "trainer::max_epochs").as_int() == 50);
+    CHECK(node_at(root, "trainer::callbacks::0::patience").as_int() == 10);
+    CHECK(node_at(root, "vars::hidden").as_int() == 512);
+    CHECK(node_at(root, "args::fit::ckpt_path").as_string() == "last");
+    CHECK(node_at(root, "trainer::max_epochs").loc.str() == "<override>");
+    CHECK(node_at(root, "trainer::callbacks::-1::path").as_string() == "preds.csv");  // untouched
 }
 
 TEST_CASE("config inputs: override values parse as TOML, else as plain strings", "[config][inputs]") {
@@ -77,19 +77,19 @@ TEST_CASE("config inputs: override values parse as TOML, else as plain strings",
 
 TEST_CASE("config inputs: override tables merge, other values replace", "[config][inputs]") {
     const Node root = load_inputs({kBase, "model::optimizer={lr=0.5}", "vars::tags=[\"cli\"]"});
-    CHECK(at(root, "model::optimizer::lr").as_float() == 0.5);
-    CHECK(at(root, "model::optimizer::_target_").as_string() == "torch.optim.Adam");
-    CHECK(at(root, "vars::tags") == Node::make_array({Node::make_string("cli")}));
+    CHECK(node_at(root, "model::optimizer::lr").as_float() == 0.5);
+    CHECK(node_at(root, "model::optimizer::_target_").as_string() == "torch.optim.Adam");
+    CHECK(node_at(root, "vars::tags") == Node::make_array({Node::make_string("cli")}));
 }
 
 TEST_CASE("config inputs: =key=VALUE replaces and ~key deletes", "[config][inputs]") {
     const Node root = load_inputs({kBase, "=model::optimizer={_target_=\"torch.optim.SGD\"}", "~vars::hidden",
                                    "~trainer::callbacks=[0]", "~model::network::_args_::-1"});
-    CHECK(at(root, "model::optimizer").keys() == std::vector<std::string>{"_target_"});
-    CHECK(at(root, "vars").keys() == std::vector<std::string>{"tags"});
-    CHECK(at(root, "trainer::callbacks").array().size() == 1);
-    CHECK(at(root, "trainer::callbacks::0::_target_").as_string() == "lighter.callbacks.CsvWriter");
-    CHECK(at(root, "model::network::_args_").array().size() == 1);
+    CHECK(node_at(root, "model::optimizer").keys() == std::vector<std::string>{"_target_"});
+    CHECK(node_at(root, "vars").keys() == std::vector<std::string>{"tags"});
+    CHECK(node_at(root, "trainer::callbacks").array().size() == 1);
+    CHECK(node_at(root, "trainer::callbacks::0::_target_").as_string() == "lighter.callbacks.CsvWriter");
+    CHECK(node_at(root, "model::network::_args_").array().size() == 1);
 }
 
 TEST_CASE("config inputs: dots in override keys are plain key characters", "[config][inputs]") {

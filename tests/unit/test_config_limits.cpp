@@ -62,7 +62,7 @@ struct ScratchDir {
     }
 };
 
-const Node& at(const Node& root, const std::string& path) {
+const Node& node_at(const Node& root, const std::string& path) {
     const Node* node = find_path(root, split_key_path(path));
     REQUIRE(node != nullptr);
     return *node;
@@ -106,9 +106,9 @@ TEST_CASE("config limits: brackets in strings and comments do not count", "[conf
                                        "c = \"\"\"\n" + brackets + "\"\"\"\"\nd = '''" + brackets + "'''\n" +
                                        "e = \"\\\"" + brackets + "\"\n[\"" + brackets + "\"]\nf = [\"]\", '}']\n",
                                    "run.toml");
-    CHECK(at(root, "a").as_string() == brackets);
-    CHECK(at(root, "c").as_string() == brackets + "\"");
-    CHECK(at(root, "e").as_string() == "\"" + brackets);
+    CHECK(node_at(root, "a").as_string() == brackets);
+    CHECK(node_at(root, "c").as_string() == brackets + "\"");
+    CHECK(node_at(root, "e").as_string() == "\"" + brackets);
     CHECK(root.find(brackets)->find("f")->array().size() == 2);
 }
 

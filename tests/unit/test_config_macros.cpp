@@ -36,7 +36,7 @@ std::string load_error(const std::vector<std::string>& inputs) {
     return "(no error)";
 }
 
-const Node& at(const Node& root, const std::string& path) {
+const Node& node_at(const Node& root, const std::string& path) {
     const Node* node = find_path(root, split_key_path(path));
     REQUIRE(node != nullptr);
     return *node;
@@ -54,40 +54,40 @@ TEST_CASE("config macros: a local macro copies the raw value", "[config][macros]
     const Node root = expanded("[vars]\nhidden = 8\nnet = { width = 2, depth = [1, 2] }\n"
                                "[model]\nwidth = \"%vars::hidden\"\nnet = \"%vars::net\"\nfirst = \"%vars::net::depth::0\"\n"
                                "last = \"%vars::net::depth::-1\"\n");
-    CHECK(at(root, "model::width") == Node::make_int(8));
-    CHECK(at(root, "model::net") == at(root, "vars::net"));
-    CHECK(at(root, "model::first").as_int() == 1);
-    CHECK(at(root, "model::last").as_int() == 2);
-    CHECK(at(root, "model::width").loc.str() == "run.toml:2:10");  // where the copied value was written
+    CHECK(node_at(root, "model::width") == Node::make_int(8));
+    CHECK(node_at(root, "model::net") == node_at(root, "vars::net"));
+    CHECK(node_at(root, "model::first").as_int() == 1);
+    CHECK(node_at(root, "model::last").as_int() == 2);
+    CHECK(node_at(root, "model::width").loc.str() == "run.toml:2:10");  // where the copied value was written
 }
 
 TEST_CASE("config macros: copies are deep and independent", "[config][macros]") {
     Node root = expanded("a = { l = [1] }\nb = \"%a\"\n");
     root.find("b")->find("l")->array().push_back(Node::make_int(2));
-    CHECK(at(root, "a::l").array().size() == 1);
+    CHECK(node_at(root, "a::l").array().size() == 1);
 }
 
 TEST_CASE("config macros: nested macros expand in any order", "[config][macros]") {
     const Node root = expanded("x = \"%y::z\"\ny = \"%w\"\nw = { z = \"%v\" }\nv = 3\n");
-    CHECK(at(root, "x").as_int() == 3);
-    CHECK(at(root, "y") == parse_string("z = 3", "t"));
-    CHECK(at(root, "w::z").as_int() == 3);
+    CHECK(node_at(root, "x").as_int() == 3);
+    CHECK(node_at(root, "y") == parse_string("z = 3", "t"));
+    CHECK(node_at(root, "w::z").as_int() == 3);
 }
 
 TEST_CASE("config macros: files, subfolders and whole files", "[config][macros]") {
     const Node root = load_inputs({kMacros + "/main.toml"});
-    CHECK(at(root, "model::optimizer") == parse_string("_target_ = \"torch.optim.Adam\"\nlr = 0.01\n", "t"));
-    CHECK(at(root, "model::network::_target_").as_string() == "torch.nn.Sequential");
-    CHECK(at(root, "model::network::_args_::0::out_features").as_int() == 16);  // macro inside the other file
-    CHECK(at(root, "model::layers::_target_").as_string() == "torch.nn.ReLU");
-    CHECK(at(root, "model::trainer_copy") == parse_string("max_epochs = 5\nwidth = 16\n", "t"));
+    CHECK(node_at(root, "model::optimizer") == parse_string("_target_ = \"torch.optim.Adam\"\nlr = 0.01\n", "t"));
+    CHECK(node_at(root, "model::network::_target_").as_string() == "torch.nn.Sequential");
+    CHECK(node_at(root, "model::network::_args_::0::out_features").as_int() == 16);  // macro inside the other file
+    CHECK(node_at(root, "model::layers::_target_").as_string() == "torch.nn.ReLU");
+    CHECK(node_at(root, "model::trainer_copy") == parse_string("max_epochs = 5\nwidth = 16\n", "t"));
 }
 
 TEST_CASE("config macros: override macros resolve against the working directory", "[config][macros]") {
     const WorkingDirectory cwd(kMacros);
     const Node root = load_inputs({"model::net=%shared.toml::network::_args_::1", "vars::all=%sub/trainer.toml"});
-    CHECK(at(root, "model::net::_target_").as_string() == "torch.nn.ReLU");
-    CHECK(at(root, "vars::all::width").as_int() == 16);
+    CHECK(node_at(root, "model::net::_target_").as_string() == "torch.nn.ReLU");
+    CHECK(node_at(root, "vars::all::width").as_int() == 16);
 }
 
 TEST_CASE("config macros: a missing key names the macro and suggests", "[config][macros]") {
@@ -124,22 +124,22 @@ TEST_CASE("config macros: cycles report the chain", "[config][macros]") {
 
 TEST_CASE("config macros: a macro source file reads as it would on its own", "[config][macros]") {
     const Node root = load_inputs({"x=%" + kMacros + "/shared.toml::edited"});
-    CHECK(at(root, "x") == parse_string("plain = 1\nnested = { key = 2 }\n", "t"));
+    CHECK(node_at(root, "x") == parse_string("plain = 1\nnested = { key = 2 }\n", "t"));
 }
 
 TEST_CASE("config macros: a macro may copy a sibling inside its own table", "[config][macros]") {
     const Node root = expanded("[a]\nb = 1\nc = \"%a::b\"\n");
-    CHECK(at(root, "a::c").as_int() == 1);
+    CHECK(node_at(root, "a::c").as_int() == 1);
 }
 
 TEST_CASE("config macros: an override reaching into a macro edits the copy", "[config][macros]") {
     const Node root = load_inputs({kMacros + "/main.toml", "model::network::_args_::0::out_features=32",
                                    "model::optimizer::lr=0.5"});
-    CHECK(at(root, "model::network::_args_::0::out_features").as_int() == 32);
-    CHECK(at(root, "model::network::_target_").as_string() == "torch.nn.Sequential");  // the rest of the copy stays
-    CHECK(at(root, "model::optimizer::lr").as_number() == 0.5);
-    CHECK(at(root, "model::optimizer::_target_").as_string() == "torch.optim.Adam");
+    CHECK(node_at(root, "model::network::_args_::0::out_features").as_int() == 32);
+    CHECK(node_at(root, "model::network::_target_").as_string() == "torch.nn.Sequential");  // the rest of the copy stays
+    CHECK(node_at(root, "model::optimizer::lr").as_number() == 0.5);
+    CHECK(node_at(root, "model::optimizer::_target_").as_string() == "torch.optim.Adam");
     // The file the macro copies is not changed: another copy of it keeps its value.
     const Node plain = load_inputs({kMacros + "/main.toml"});
-    CHECK(at(plain, "model::network::_args_::0::out_features").as_int() == 16);
+    CHECK(node_at(plain, "model::network::_args_::0::out_features").as_int() == 16);
 }

@@ -305,7 +305,9 @@ TEST_CASE("FileWriter's writer functions on a full disk name the cause and leave
       {"text", torch::ones({1, 3})},
       {"npy", torch::ones({1, 3})},
   };
-  for (const auto& [writer_fn, batch] : cases) {
+  for (const auto& each : cases) {
+    const auto& writer_fn = each.first;
+    const auto& batch = each.second;  // not a structured binding: a lambda captures it (clang 14)
     CAPTURE(writer_fn);
     SmallDisk disk(kDiskBytes);
     Predict run("lighter.callbacks.FileWriter",
