@@ -37,8 +37,37 @@ c10::IValue config_to_ivalue(const cfg::Node& node) {
   return c10::IValue();
 }
 
+namespace {
+
+// A copy of `value` with every tensor on the CPU: a checkpoint written on a GPU then loads on a
+// CPU-only machine (lighter, and Python's torch.load without map_location).
+c10::IValue on_cpu(const c10::IValue& value) {
+  if (value.isTensor()) {
+    const torch::Tensor& t = value.toTensor();
+    return t.defined() && !t.is_cpu() ? c10::IValue(t.cpu()) : value;
+  }
+  if (value.isGenericDict()) {
+    c10::impl::GenericDict out(value.toGenericDict().keyType(), value.toGenericDict().valueType());
+    for (const auto& entry : value.toGenericDict()) out.insert(entry.key(), on_cpu(entry.value()));
+    return out;
+  }
+  if (value.isList()) {
+    c10::impl::GenericList out(value.toList().elementType());
+    for (const c10::IValue& item : value.toList()) out.push_back(on_cpu(item));
+    return out;
+  }
+  if (value.isTuple()) {
+    std::vector<c10::IValue> items;
+    for (const c10::IValue& item : value.toTupleRef().elements()) items.push_back(on_cpu(item));
+    return c10::ivalue::Tuple::create(std::move(items));
+  }
+  return value;
+}
+
+}  // namespace
+
 void write_checkpoint(const fs::path& file, const Dict& checkpoint) {
-  const std::vector<char> bytes = torch::pickle_save(checkpoint.to_ivalue());
+  const std::vector<char> bytes = torch::pickle_save(on_cpu(checkpoint.to_ivalue()));
   std::error_code ec;
   if (!file.parent_path().empty()) fs::create_directories(file.parent_path(), ec);
   if (ec) throw std::runtime_error("cannot write " + file.string() + ": " + ec.message());

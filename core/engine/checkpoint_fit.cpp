@@ -6,6 +6,7 @@
 #include <string>
 
 #include "engine/checkpoint.hpp"
+#include "engine/grad_scaler.hpp"
 
 namespace lighter::host {
 
@@ -28,6 +29,18 @@ class ResumeCheck {
   ResumeCheck(Model& model, const Dict& checkpoint, const fs::path& file)
       : model_(model), checkpoint_(checkpoint), file_(file), lighter_model_(dynamic_cast<LighterModule*>(&model) != nullptr) {}
 
+  // The 16-mixed loss scaler's state (Lightning's "MixedPrecision" entry), when there is one.
+  void precision() const {
+    const c10::IValue* state = checkpoint_.find("MixedPrecision");
+    if (!state) return;
+    GradScaler scratch;
+    try {
+      scratch.load_state_dict(dict(*state, "MixedPrecision"));
+    } catch (const std::exception& e) {
+      fail(std::string("MixedPrecision: ") + e.what() + kWeightsOnly);
+    }
+  }
+
   void progress() {
     const int64_t epoch = counter(checkpoint_, "epoch", "epoch");
     counter(checkpoint_, "global_step", "global_step");
@@ -47,6 +60,9 @@ class ResumeCheck {
     if (!rng.isTensor() || rng.toTensor().scalar_type() != torch::kByte || rng.toTensor().numel() != rng_state_size())
       fail("lighter.rng_state is not a CPU random generator state (a uint8 tensor of " + std::to_string(rng_state_size()) +
            " bytes)" + kWeightsOnly);
+    if (const c10::IValue* cuda = lighter.find("cuda_rng_state");
+        cuda && (!cuda->isTensor() || cuda->toTensor().scalar_type() != torch::kByte))
+      fail("lighter.cuda_rng_state is not a CUDA random generator state (a uint8 tensor)" + std::string(kWeightsOnly));
     for (const auto& [key, metric] : dict(entry(lighter, "callback_metrics", "lighter.callback_metrics"), "lighter.callback_metrics"))
       if (!metric.isDouble() && !metric.isInt()) fail("lighter.callback_metrics['" + key + "'] is a " + metric.tagKind() + ", not a number");
   }
@@ -162,6 +178,7 @@ void check_resumable(Model& model, const Dict& checkpoint, const fs::path& file,
   if (weights_only) return;
   ResumeCheck check(model, checkpoint, file);
   check.progress();
+  check.precision();
   check.optimizers_and_schedulers();
 }
 

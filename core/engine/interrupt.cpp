@@ -40,6 +40,12 @@ void install_interrupt_handlers() {
   std::signal(SIGTERM, on_signal);
 }
 
+void note_interrupt(int signal) {
+  if (g_signal != 0) return;
+  g_first_signal_at = monotonic_seconds();
+  g_signal = signal;
+}
+
 bool interrupt_requested() { return g_signal != 0; }
 
 void check_interrupt(const char* when) {

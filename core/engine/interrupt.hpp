@@ -1,7 +1,7 @@
 #pragma once
 // SIGINT / SIGTERM: the loops finish the current step and stop cleanly (exit code 130). The
-// handlers are installed before anything else runs, so a signal during start-up (loading
-// plugins, building) also ends in 130, with nothing written. A second signal (not the copy
+// launcher's handlers are in place before libtorch loads, so a signal during start-up (loading
+// libtorch and the plugins, building) also ends in 130, with nothing written. A second signal (not the copy
 // `timeout` sends to the process group right after the first) ends the process at once.
 #include <stdexcept>
 #include <string>
@@ -14,8 +14,10 @@ class Interrupted : public std::runtime_error {
   explicit Interrupted(const std::string& when = "after a completed step") : std::runtime_error(when) {}
 };
 
-// Async-signal-safe; may run before main (see cli/main.cpp).
 void install_interrupt_handlers();
+// Records `signal` as if it had arrived now, without the warning (the launcher printed it: it
+// caught the signal while the engine was loading, see cli/launcher.cpp).
+void note_interrupt(int signal);
 bool interrupt_requested();
 // Throws Interrupted(when) when a signal arrived.
 void check_interrupt(const char* when = "after a completed step");

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 
 #include "engine/interrupt.hpp"
 #include "engine/start_time.hpp"
@@ -9,11 +10,59 @@
 
 namespace lighter::host {
 
+namespace {
+
+std::string more_than_one_device(const std::string& asked, bool gpu) {
+  return asked + " asks for more than one device; one process drives one device, so that needs "
+                 "trainer::strategy = \"ddp\" (not available yet): use devices = 1" +
+         std::string(gpu ? " or a list of one id" : "");
+}
+
+// Lightning's accelerator/devices rules for one process.
+torch::Device choose_device(const TrainerOptions& o) {
+  const bool cuda_available = torch::cuda::is_available();
+  const bool cuda = o.accelerator == "cuda" || (o.accelerator == "auto" && cuda_available);
+  if (o.accelerator == "cuda" && !cuda_available)
+    throw ParamError("trainer::accelerator",
+                     "\"" + o.accelerator + "\" was asked for, but no CUDA device is available (this libtorch " +
+                         (torch::cuda::device_count() == 0 && !cuda_available ? "finds none" : "cannot use one") +
+                         "); use \"auto\" or \"cpu\"");
+  if (!cuda) {
+    if (!o.device_ids.empty())
+      throw ParamError("trainer::devices", "a list of device ids selects GPUs, but the accelerator is the CPU; "
+                                           "use devices = 1 (or \"auto\"), or accelerator = \"cuda\"");
+    if (o.devices_count && *o.devices_count != 1)
+      throw ParamError("trainer::devices", more_than_one_device("devices = " + std::to_string(*o.devices_count), false));
+    return torch::kCPU;
+  }
+  const int64_t available = static_cast<int64_t>(torch::cuda::device_count());
+  if (!o.device_ids.empty()) {
+    if (o.device_ids.size() > 1) throw ParamError("trainer::devices", more_than_one_device("a list of several ids", true));
+    const int64_t id = o.device_ids.front();
+    if (id >= available)
+      throw ParamError("trainer::devices", "CUDA device " + std::to_string(id) + " does not exist; this machine has " +
+                                               std::to_string(available) + " (ids 0 to " + std::to_string(available - 1) + ")");
+    return {torch::kCUDA, static_cast<c10::DeviceIndex>(id)};
+  }
+  const int64_t count = o.devices_count.value_or(1) == -1 ? available : o.devices_count.value_or(1);
+  if (count > available)
+    throw ParamError("trainer::devices", "asks for " + std::to_string(count) + " CUDA devices; this machine has " +
+                                             std::to_string(available));
+  if (count > 1) throw ParamError("trainer::devices", more_than_one_device("devices = " + std::to_string(count), true));
+  return {torch::kCUDA, 0};
+}
+
+}  // namespace
+
 PlTrainer::PlTrainer(TrainerOptions options) : options_(std::move(options)) {
-  const bool cuda = torch::cuda::is_available();
-  if (options_.accelerator == "cuda" && !cuda)
-    throw ParamError("trainer::accelerator", "\"cuda\" was asked for, but no CUDA device is available; use \"auto\" or \"cpu\"");
-  if (options_.accelerator == "cuda" || (options_.accelerator == "auto" && cuda)) device_ = torch::Device(torch::kCUDA);
+  device_ = choose_device(options_);
+  try {
+    precision_ = make_precision(options_.precision, device_);
+  } catch (const std::invalid_argument& e) {
+    throw ParamError("trainer::precision", e.what());
+  }
+  if (options_.benchmark.value_or(false) && !device_.is_cuda())
+    spdlog::debug("trainer::benchmark only affects cuDNN on CUDA devices");
   reporter_.set_enabled(options_.enable_progress_bar);
 }
 
@@ -24,9 +73,20 @@ int64_t PlTrainer::batches(const DataLoader& loader, const BatchLimit& limit) co
 }
 
 Dict PlTrainer::to_device(const Dict& batch) const {
-  if (device_.is_cpu()) return batch;
+  const bool convert = precision_.weights.has_value();  // Lightning's convert_input for the "-true" modes
+  if (device_.is_cpu() && !convert) return batch;
   Dict moved;
-  for (const auto& [key, value] : batch) moved.set(key, value.isTensor() ? c10::IValue(value.toTensor().to(device_)) : value);
+  for (const auto& [key, value] : batch) {
+    if (!value.isTensor()) {
+      moved.set(key, value);
+      continue;
+    }
+    torch::Tensor tensor = value.toTensor();
+    // From pinned memory the copy is asynchronous, as DataLoader(pin_memory=True) + .to(non_blocking=True).
+    if (tensor.device() != device_) tensor = tensor.to(device_, /*non_blocking=*/tensor.is_pinned());
+    if (convert && tensor.is_floating_point()) tensor = tensor.to(*precision_.weights);
+    moved.set(key, tensor);
+  }
   return moved;
 }
 
@@ -75,8 +135,14 @@ void PlTrainer::begin_stage(const std::string& stage, Model& model, DataModule& 
   // spin-wait against OpenBLAS's pool and each other on small CPUs (tools/bench/README.md).
   if (options_.num_threads) torch::set_num_threads(static_cast<int>(*options_.num_threads));
   if (options_.deterministic) at::globalContext().setDeterministicAlgorithms(true, false);
+  if (device_.is_cuda()) {
+    at::globalContext().setBenchmarkCuDNN(options_.benchmark.value_or(false));
+    // What Lightning sets for deterministic runs on CUDA: cuBLAS then reproduces its results.
+    if (options_.deterministic) ::setenv("CUBLAS_WORKSPACE_CONFIG", ":4096:8", /*overwrite=*/0);
+  }
   model.attach(this);
   model.module().to(device_);
+  if (precision_.weights) model.module().to(*precision_.weights);
   plugin_call(data, "setup", [&] { data.setup(stage); });
   call_hooks("setup", model, [&](Hooks& h) { h.setup(*this, model, stage); });
 }
@@ -101,6 +167,7 @@ void PlTrainer::setup_optimization(Model& model, int64_t batches_per_epoch) {
                                                                                         : per_epoch * epochs;
   if (options_.max_steps >= 0 && options_.max_epochs >= 0) stepping_batches_ = std::min(options_.max_steps, per_epoch * options_.max_epochs);
   if (scheduler_) scheduler_->attach(*optimizer_, stepping_batches_);
+  if (precision_.loss_scaling) scaler_.emplace();
 }
 
 void PlTrainer::fit(Model& model, DataModule& data, const std::optional<Resume>& resume_from) {
@@ -187,6 +254,7 @@ void PlTrainer::train_epoch(Model& model, DataLoader& loader) {
     check_interrupt();
   }
   reporter_.finish();
+  throw_if_loss_was_nonfinite();
   scheduler_step_pending_ = true;
   training_ = true;
   for (auto& callback : options_.callbacks)
@@ -214,38 +282,75 @@ void PlTrainer::train_batch(Model& model, const Dict& batch, int64_t batch_idx, 
   torch::Tensor loss = loss_of(outputs, where);
   if (!loss.requires_grad())
     throw std::runtime_error(where + " returned a loss that does not require grad (is every parameter frozen?)");
-  if (!options_.skip_nonfinite_grad) {
-    const double value = loss.detach().item<double>();
-    if (!std::isfinite(value))
-      throw std::runtime_error(fmt::format(
-          "{} returned a non-finite loss ({}) at epoch {}, batch {} (global step {}); the weights were not updated. "
-          "Lower the learning rate or check the data, or set trainer::skip_nonfinite_grad = true to skip such steps",
-          where, value, progress_.epoch, batch_idx, progress_.global_step));
-  }
+  if (!options_.skip_nonfinite_grad && !scaler_) check_loss(loss, batch_idx);  // with loss scaling, the scaler skips inf/NaN
   call_hooks("on_before_backward", model, [&](Hooks& h) { h.on_before_backward(*this, model, loss); });
   const int64_t accumulate = options_.accumulate_grad_batches;
-  plugin_call(model, "the backward pass of training_step's loss",
-              [&] { (accumulate > 1 ? loss / static_cast<double>(accumulate) : loss).backward(); });
+  plugin_call(model, "the backward pass of training_step's loss", [&] {
+    torch::Tensor to_backward = accumulate > 1 ? loss / static_cast<double>(accumulate) : loss;
+    (scaler_ ? scaler_->scale(to_backward) : to_backward).backward();
+  });
   call_hooks("on_after_backward", model, [&](Hooks& h) { h.on_after_backward(*this, model); });
   ++progress_.batches_done;
   if (progress_.batches_done % accumulate == 0 || progress_.batches_done == total) optimizer_step(model);
   call_hooks("on_train_batch_end", model, [&](Hooks& h) { h.on_train_batch_end(*this, model, outputs, batch, batch_idx); });
-  auto step_values = logs_.take_step_values();
-  if (progress_.global_step % options_.log_every_n_steps == 0) send_to_loggers(step_values, std::nullopt);
-  if (reporter_.due(progress_.batches_done)) reporter_.update(progress_.batches_done, format_metrics(step_values));
+  // Step values are read back (a GPU sync) only when they are written or printed.
+  const LoggedValues step_values = logs_.take_step_values();
+  const bool write = progress_.global_step % options_.log_every_n_steps == 0 && !step_values.empty() &&
+                     !log_dir_.empty() && !options_.loggers.empty();
+  const bool print = reporter_.due(progress_.batches_done);
+  if (write || print) {
+    throw_if_loss_was_nonfinite();
+    const auto values = read_values(step_values);
+    if (write) send_to_loggers(values, std::nullopt);
+    if (print) reporter_.update(progress_.batches_done, format_metrics(values));
+  }
+}
+
+void PlTrainer::check_loss(const torch::Tensor& loss, int64_t batch_idx) {
+  const std::string& where = training_step_name_;
+  if (!loss.is_cpu()) {
+    const torch::Tensor bad = loss.detach().isfinite().logical_not().any();
+    if (nonfinite_loss_.defined()) {
+      nonfinite_loss_.logical_or_(bad);
+    } else {
+      nonfinite_loss_ = bad;
+      nonfinite_since_ = progress_.global_step;
+    }
+    return;
+  }
+  const double value = loss.detach().item<double>();
+  if (!std::isfinite(value))
+    throw std::runtime_error(fmt::format(
+        "{} returned a non-finite loss ({}) at epoch {}, batch {} (global step {}); the weights were not updated. "
+        "Lower the learning rate or check the data, or set trainer::skip_nonfinite_grad = true to skip such steps",
+        where, value, progress_.epoch, batch_idx, progress_.global_step));
+}
+
+void PlTrainer::throw_if_loss_was_nonfinite() {
+  if (!nonfinite_loss_.defined()) return;
+  const bool bad = nonfinite_loss_.item<bool>();
+  nonfinite_loss_ = torch::Tensor();
+  if (bad)
+    throw std::runtime_error(fmt::format(
+        "{} returned a non-finite loss at epoch {}, between global steps {} and {} (on a GPU the loss is checked when "
+        "logged values are read, not at every step). Lower the learning rate or check the data, or set "
+        "trainer::skip_nonfinite_grad = true to skip such steps",
+        training_step_name_, progress_.epoch, nonfinite_since_, progress_.global_step));
 }
 
 void PlTrainer::optimizer_step(Model& model) {
+  // GradScaler: the hook and clipping see unscaled gradients (Lightning unscales first).
+  const bool scaler_found_inf = scaler_ && scaler_->unscale(model.module().parameters());
   // Lightning's order: the hook sees the raw gradients, clipping follows.
   call_hooks("on_before_optimizer_step", model, [&](Hooks& h) { h.on_before_optimizer_step(*this, model, *optimizer_); });
-  if (options_.skip_nonfinite_grad && !gradients_finite(model)) {
+  if (!scaler_ && options_.skip_nonfinite_grad && !gradients_finite(model)) {
     ++skipped_steps_;
     spdlog::warn("epoch {}, global step {}: a gradient is NaN or infinite; optimizer step skipped ({} skipped so far)",
                  progress_.epoch, progress_.global_step, skipped_steps_);
     optimizer_->zero_grad();
     return;
   }
-  if (options_.gradient_clip_val && *options_.gradient_clip_val > 0) {
+  if (options_.gradient_clip_val && *options_.gradient_clip_val > 0 && !scaler_found_inf) {
     auto params = model.module().parameters();
     if (options_.gradient_clip_algorithm == "value") {
       torch::nn::utils::clip_grad_value_(params, *options_.gradient_clip_val);
@@ -254,7 +359,16 @@ void PlTrainer::optimizer_step(Model& model) {
       log("train/grad_norm/step", norm, {/*on_step=*/true, /*on_epoch=*/false});
     }
   }
-  optimizer_->step();
+  // GradScaler.step: a step with inf/NaN gradients is skipped, the scale backs off; Lightning
+  // still counts it as an optimizer step (global_step, schedulers).
+  if (scaler_found_inf) {
+    ++skipped_steps_;
+    spdlog::debug("global step {}: inf/NaN gradients at loss scale {}; optimizer step skipped", progress_.global_step,
+                  scaler_->scale_value());
+  } else {
+    optimizer_->step();
+  }
+  if (scaler_) scaler_->update();
   call_hooks("on_before_zero_grad", model, [&](Hooks& h) { h.on_before_zero_grad(*this, model, *optimizer_); });
   optimizer_->zero_grad();
   ++progress_.global_step;

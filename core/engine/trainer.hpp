@@ -11,8 +11,10 @@
 #include <spdlog/spdlog.h>
 
 #include "engine/checkpoint.hpp"
+#include "engine/grad_scaler.hpp"
 #include "engine/interrupt.hpp"
 #include "engine/log_store.hpp"
+#include "engine/precision.hpp"
 #include "engine/progress.hpp"
 #include "engine/trainer_options.hpp"
 #include "lighter/logger.hpp"
@@ -26,6 +28,8 @@ class PlTrainer : public lighter::Trainer {
   explicit PlTrainer(TrainerOptions options);
 
   const TrainerOptions& options() const { return options_; }
+  const torch::Device& device() const { return device_; }
+  const Precision& precision() const { return precision_; }
   // Where this run writes (lighter_logs/version_N; never set for fast_dev_run / dry runs);
   // the loggers get it and the run's config.
   void set_log_dir(std::filesystem::path dir, const std::string& config_toml);
@@ -58,6 +62,9 @@ class PlTrainer : public lighter::Trainer {
   std::filesystem::path log_dir() const override { return log_dir_; }
   const std::map<std::string, double>& callback_metrics() const override { return logs_.callback_metrics(); }
   void log(const std::string& key, double value, const LogOptions& options) override {
+    logs_.log(key, value, options, training_ ? LogStore::Train : LogStore::Eval);
+  }
+  void log_tensor(const std::string& key, const torch::Tensor& value, const LogOptions& options) override {
     logs_.log(key, value, options, training_ ? LogStore::Train : LogStore::Eval);
   }
   void request_stop() override { should_stop_ = true; }
@@ -102,6 +109,11 @@ class PlTrainer : public lighter::Trainer {
   void optimizer_step(Model& model);
   void epoch_scheduler_step();
   bool gradients_finite(Model& model) const;
+  // A non-finite loss stops the run. On the CPU it is checked at once; on a GPU a flag collects
+  // on the device and is read with the logged values (throw_if_loss_was_nonfinite), so the step
+  // does not wait for the GPU.
+  void check_loss(const torch::Tensor& loss, int64_t batch_idx);
+  void throw_if_loss_was_nonfinite();
   std::map<std::string, double> evaluate(Model& model, DataLoader& loader, Eval eval, int64_t max_batches);
   bool validation_due() const;
   int64_t val_check_batch() const;  // training batches between validations
@@ -111,6 +123,8 @@ class PlTrainer : public lighter::Trainer {
 
   TrainerOptions options_;
   torch::Device device_{torch::kCPU};
+  Precision precision_;
+  std::optional<GradScaler> scaler_;  // 16-mixed
   std::filesystem::path log_dir_;
   c10::IValue config_;
   std::string stage_;
@@ -123,6 +137,8 @@ class PlTrainer : public lighter::Trainer {
   bool first_step_logged_ = false;
   std::string training_step_name_;  // for messages, built once per epoch
   int64_t skipped_steps_ = 0;       // optimizer steps skipped for non-finite gradients (skip_nonfinite_grad)
+  torch::Tensor nonfinite_loss_;    // on the device: a loss since nonfinite_since_ was inf/NaN
+  int64_t nonfinite_since_ = 0;
   int64_t stepping_batches_ = 0;
   LogStore logs_;
   ProgressReporter reporter_;
@@ -142,6 +158,8 @@ void PlTrainer::call_hooks(const char* name, Model& model, Hook&& hook) {
 
 template <class Step>
 Dict PlTrainer::run_step(Model& model, const char* step, const Dict& batch, int64_t batch_idx, Step&& body) {
+  // Lightning's precision plugin: the step (forward and loss) runs under autocast, backward does not.
+  AutocastScope autocast(precision_, device_);
   return call_plugin(model, step, [&] { return step_context(model, batch, batch_idx); }, std::forward<Step>(body));
 }
 

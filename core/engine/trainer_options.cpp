@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/precision.hpp"
 #include "engine/trainer.hpp"
 #include "lighter/args.hpp"
 
@@ -59,13 +60,29 @@ std::vector<Param> trainer_params() {
   logger.default_value = Value(true);
   Param val_check_interval = limit("val_check_interval", "training epoch between validations");
   val_check_interval.doc = "validate every N training batches (int) or every fraction of an epoch (float)";
-  Param devices = param::any("devices", Value("auto"), "number of devices (1 or \"auto\")");
-  devices.type = Type::Int | Type::String;
+  Param devices = param::any("devices", Value("auto"),
+                             "\"auto\", a device count (-1: all) or a list of device ids (as Lightning parses them)");
+  devices.type = Type::Int | Type::String | Type::List;
+  devices.element_type = Type::Int;
+  Param precision = param::any("precision", Value("32-true"),
+                               "\"32-true\", \"16-mixed\", \"bf16-mixed\", \"16-true\", \"bf16-true\" or \"64-true\"");
+  precision.type = Type::Int | Type::String;
+  precision.check = [](const Value& v) -> std::string {
+    const std::string text = v.is_int() ? std::to_string(v.as_int()) : v.as_string();
+    return canonical_precision(text) ? ""
+                                     : "one of \"32-true\", \"16-mixed\", \"bf16-mixed\", \"16-true\", \"bf16-true\", "
+                                       "\"64-true\" (or Lightning's short forms 32, 16, \"bf16\", 64)";
+  };
+  Param benchmark = param::boolean("benchmark", false, "let cuDNN pick the fastest convolution algorithms (CUDA)");
+  benchmark.type = Type::Bool | Type::Null;
+  benchmark.default_value = Value();
   return {
       at_least(param::integer("max_epochs", -1, "stop after this many epochs (-1: 1000, or unlimited with max_steps)"), -1),
       at_least(param::integer("max_steps", -1, "stop after this many optimizer steps (-1: no limit)"), -1),
-      param::choice("accelerator", {"auto", "cpu", "cuda"}, "auto", "device type"),
+      param::choice("accelerator", {"auto", "cpu", "cuda", "gpu"}, "auto", "device type (\"gpu\" is \"cuda\")"),
       devices,
+      precision,
+      benchmark,
       limit("limit_train_batches", "training"),
       limit("limit_val_batches", "validation"),
       limit("limit_test_batches", "test"),
@@ -90,14 +107,67 @@ std::vector<Param> trainer_params() {
   };
 }
 
+// Lightning's parse_devices: "auto", an int (-1: all), a list of ids, or a string holding
+// either ("2", "0,1", "1,").
+void read_devices(const Args& args, TrainerOptions& o) {
+  const Value devices = args.get<Value>("devices");
+  const std::string expected = "expected \"auto\", a device count >= 1 (or -1 for all) or a list of device ids >= 0";
+  auto read_ids = [&](const std::vector<int64_t>& ids) {
+    if (ids.empty()) args.fail("devices", "the list of device ids is empty; " + expected);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i] < 0) args.fail("devices", "device id " + std::to_string(ids[i]) + " is negative; " + expected);
+      for (std::size_t j = 0; j < i; ++j)
+        if (ids[j] == ids[i]) args.fail("devices", "device id " + std::to_string(ids[i]) + " is listed twice");
+    }
+    o.device_ids = ids;
+  };
+  auto read_count = [&](int64_t count) {
+    if (count == 0 || count < -1) args.fail("devices", "got " + std::to_string(count) + "; " + expected);
+    o.devices_count = count;
+  };
+  if (devices.is_int()) return read_count(devices.as_int());
+  if (devices.is_array()) {
+    std::vector<int64_t> ids;
+    for (const auto& id : devices.as_array()) ids.push_back(id.as_int());
+    return read_ids(ids);
+  }
+  const std::string text = devices.as_string();
+  if (text == "auto") return;
+  std::vector<int64_t> ids;
+  std::size_t start = 0;
+  const bool is_list = text.find(',') != std::string::npos;
+  while (start <= text.size()) {
+    const std::size_t end = std::min(text.find(',', start), text.size());
+    const std::string part = text.substr(start, end - start);
+    if (!part.empty()) {
+      std::size_t used = 0;
+      int64_t id = 0;
+      try {
+        id = std::stoll(part, &used);
+      } catch (const std::exception&) {
+        used = 0;
+      }
+      if (used != part.size() || used == 0) args.fail("devices", "cannot read \"" + text + "\"; " + expected);
+      ids.push_back(id);
+    }
+    if (end == text.size()) break;
+    start = end + 1;
+  }
+  if (is_list) return read_ids(ids);
+  if (ids.size() != 1) args.fail("devices", "cannot read \"" + text + "\"; " + expected);
+  read_count(ids.front());
+}
+
 std::shared_ptr<Object> make_trainer(const Args& args) {
   TrainerOptions o;
   o.max_epochs = args.get<int64_t>("max_epochs");
   o.max_steps = args.get<int64_t>("max_steps");
   o.accelerator = args.get<std::string>("accelerator");
-  Value devices = args.get<Value>("devices");
-  if ((devices.is_int() && devices.as_int() != 1) || (devices.is_string() && devices.as_string() != "auto"))
-    args.fail("devices", "this build runs on one device; expected 1 or \"auto\", got " + devices.repr());
+  if (o.accelerator == "gpu") o.accelerator = "cuda";
+  read_devices(args, o);
+  const Value precision = args.get<Value>("precision");
+  o.precision = *canonical_precision(precision.is_int() ? std::to_string(precision.as_int()) : precision.as_string());
+  o.benchmark = args.get_optional<bool>("benchmark");
   o.limit_train_batches = read_limit(args, "limit_train_batches");
   o.limit_val_batches = read_limit(args, "limit_val_batches");
   o.limit_test_batches = read_limit(args, "limit_test_batches");

@@ -21,7 +21,12 @@ struct BatchLimit {
 struct TrainerOptions {
   int64_t max_epochs = -1;  // -1: 1000 unless max_steps is set (Lightning)
   int64_t max_steps = -1;
-  std::string accelerator = "auto";
+  std::string accelerator = "auto";  // "auto", "cpu" or "cuda" ("gpu" is read as "cuda")
+  // `devices`: a count (nullopt: "auto"; -1: all) or, when device_ids is not empty, those ids.
+  std::optional<int64_t> devices_count;
+  std::vector<int64_t> device_ids;
+  std::string precision = "32-true";  // canonical (engine/precision.hpp)
+  std::optional<bool> benchmark;      // cuDNN autotuning; unset: off (Lightning's default)
   BatchLimit limit_train_batches, limit_val_batches, limit_test_batches, limit_predict_batches;
   int64_t fast_dev_run = 0;  // batches per loop; 0 = off
   int64_t num_sanity_val_steps = 2;

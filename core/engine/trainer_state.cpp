@@ -28,6 +28,22 @@ void set_rng_state(const torch::Tensor& state) {
   generator.set_state(state);
 }
 
+// torch.cuda.get_rng_state(device): through the generic Context, so CPU-only builds link.
+torch::Tensor cuda_rng_state(const torch::Device& device) {
+  auto generator = at::globalContext().defaultGenerator(device);
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  return generator.get_state();
+}
+
+void set_cuda_rng_state(const torch::Device& device, const torch::Tensor& state) {
+  auto generator = at::globalContext().defaultGenerator(device);
+  std::lock_guard<std::mutex> lock(generator.mutex());
+  generator.set_state(state);
+}
+
+// Lightning keeps the precision plugin's state under its class name.
+constexpr const char* kMixedPrecisionKey = "MixedPrecision";
+
 }  // namespace
 
 void PlTrainer::set_log_dir(std::filesystem::path dir, const std::string& config_toml) {
@@ -51,6 +67,7 @@ void PlTrainer::finalize(const std::string& status) {
 
 void PlTrainer::save_checkpoint(const std::filesystem::path& file, bool weights_only) {
   if (!model_) throw std::runtime_error("save_checkpoint called outside a running stage");
+  throw_if_loss_was_nonfinite();  // never a checkpoint of weights a non-finite loss has reached
   Model& model = *model_;
   // At an epoch's end the epoch counts as trained; a resumed run starts with the next one
   // after taking the epoch's pending scheduler step.
@@ -74,11 +91,13 @@ void PlTrainer::save_checkpoint(const std::filesystem::path& file, bool weights_
     Dict callbacks;
     for (auto& callback : options_.callbacks) callbacks.set(callback->state_key(), callback->state_dict().to_ivalue());
     checkpoint.set("callbacks", callbacks.to_ivalue());
+    if (scaler_) checkpoint.set(kMixedPrecisionKey, scaler_->state_dict().to_ivalue());
     Dict lighter;
     lighter.set("next_epoch", progress_.epoch + (epoch_trained ? 1 : 0));
     lighter.set("batches_done", epoch_trained ? int64_t{0} : progress_.batches_done);
     lighter.set("scheduler_step_pending", epoch_trained);
     lighter.set("rng_state", rng_state());
+    if (device_.is_cuda()) lighter.set("cuda_rng_state", cuda_rng_state(device_));
     lighter.set("callback_metrics", metrics_dict(callback_metrics()).to_ivalue());
     // The targets whose states these are: a resume into another optimizer or scheduler is refused.
     c10::impl::GenericList optimizer_targets(c10::StringType::get()), scheduler_targets(c10::StringType::get());
@@ -116,6 +135,15 @@ void PlTrainer::restore(Model& model, const Resume& resume) {
       if (const c10::IValue* state = states.find(callback->state_key()))
         plugin_call(*callback, "load_state_dict", [&] { callback->load_state_dict(Dict::from_ivalue(*state)); });
   }
+  if (scaler_) {
+    if (const c10::IValue* state = checkpoint.find(kMixedPrecisionKey); state && state->isGenericDict()) {
+      try {
+        scaler_->load_state_dict(Dict::from_ivalue(*state));
+      } catch (const std::exception& e) {
+        throw CheckpointError(resume.file, std::string(kMixedPrecisionKey) + ": " + e.what());
+      }
+    }
+  }
   progress_.global_step = checkpoint.at("global_step").toInt();
   if (const c10::IValue* saved = checkpoint.find("lighter"); saved && saved->isGenericDict()) {
     const Dict lighter = Dict::from_ivalue(*saved);
@@ -123,6 +151,10 @@ void PlTrainer::restore(Model& model, const Resume& resume) {
     progress_.batches_done = lighter.at("batches_done").toInt();
     scheduler_step_pending_ = lighter.at("scheduler_step_pending").toBool();
     set_rng_state(lighter.tensor("rng_state"));
+    if (const c10::IValue* cuda_state = lighter.find("cuda_rng_state"); cuda_state && cuda_state->isTensor()) {
+      if (device_.is_cuda()) set_cuda_rng_state(device_, cuda_state->toTensor());
+      else spdlog::debug("{} holds a CUDA RNG state; this run is on the CPU and does not use it", resume.file.string());
+    }
     std::map<std::string, double> metrics;
     for (const auto& [key, value] : Dict::from_ivalue(lighter.at("callback_metrics"))) metrics[key] = value.toDouble();
     logs_.set_callback_metrics(std::move(metrics));

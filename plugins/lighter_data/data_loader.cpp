@@ -8,7 +8,18 @@
 namespace lighter::data {
 
 SeededDataLoader::SeededDataLoader(std::shared_ptr<Dataset> dataset, Options options)
-    : dataset_(std::move(dataset)), options_(options) {}
+    : dataset_(std::move(dataset)), options_(options) {
+  // As PyTorch's DataLoader: pinning needs an accelerator, and without one it does nothing.
+  if (options_.pin_memory && !torch::cuda::is_available()) options_.pin_memory = false;
+}
+
+Dict SeededDataLoader::pinned(Dict batch) const {
+  if (!options_.pin_memory) return batch;
+  Dict out;
+  for (const auto& [key, value] : batch)
+    out.set(key, value.isTensor() && value.toTensor().is_cpu() ? c10::IValue(value.toTensor().pin_memory()) : value);
+  return out;
+}
 
 int64_t SeededDataLoader::num_batches() const {
   const int64_t n = dataset_->size(), b = options_.batch_size;
@@ -46,9 +57,9 @@ Dict SeededDataLoader::load(int64_t batch_index) const {
   const int64_t end = std::min<int64_t>(begin + options_.batch_size, static_cast<int64_t>(order_.size()));
   std::vector<int64_t> indices(order_.begin() + begin, order_.begin() + end);
   // Each batch has its own generator so random transforms do not depend on which thread loads it.
-  if (!dataset_->random()) return dataset_->get_batch(indices, unused_generator_);
+  if (!dataset_->random()) return pinned(dataset_->get_batch(indices, unused_generator_));
   torch::Generator generator = seeded_generator(derive_seed(epoch_seed_, static_cast<uint64_t>(batch_index)));
-  return dataset_->get_batch(indices, generator);
+  return pinned(dataset_->get_batch(indices, generator));
 }
 
 void register_data_loader(Registrar& r) {
@@ -62,7 +73,8 @@ void register_data_loader(Registrar& r) {
        integer("batch_size", 1, "samples per batch"), boolean("shuffle", false, "reshuffle the samples every epoch"),
        integer("num_workers", 0, "threads loading batches ahead (0: load in the training thread)"),
        boolean("drop_last", false, "drop the last batch when it is smaller than batch_size"), seed,
-       boolean("pin_memory", false, "accepted for Python configs; no effect (the trainer moves batches)")},
+       boolean("pin_memory", false,
+               "batches in page-locked memory, so the copy to the GPU is asynchronous (no effect without CUDA)")},
       [](const Args& a) {
         SeededDataLoader::Options options;
         options.batch_size = a.get<int64_t>("batch_size");
@@ -71,6 +83,7 @@ void register_data_loader(Registrar& r) {
         options.num_workers = a.get<int64_t>("num_workers");
         if (options.num_workers < 0) a.fail("num_workers", "expected an integer >= 0");
         options.drop_last = a.get<bool>("drop_last");
+        options.pin_memory = a.get<bool>("pin_memory");
         auto seed = a.get_optional<int64_t>("seed");
         options.seed = seed ? static_cast<uint64_t>(*seed) : seed_from_default_generator();
         return std::make_shared<SeededDataLoader>(a.component<Dataset>("dataset"), options);

@@ -17,6 +17,7 @@ class SeededDataLoader : public DataLoader {
     int64_t num_workers = 0;  // > 0: that many threads load batches ahead, in order
     bool drop_last = false;
     uint64_t seed = 0;  // the order of epoch E depends only on (seed, E)
+    bool pin_memory = false;  // batches in page-locked memory (where CUDA is), for asynchronous copies
   };
   // With num_workers > 0 the dataset's get()/get_batch() run concurrently, so they must be
   // safe to call from several threads (the built-in datasets only read).
@@ -34,6 +35,8 @@ class SeededDataLoader : public DataLoader {
   Dict load(int64_t batch_index) const;
 
   std::shared_ptr<Dataset> dataset_;
+  Dict pinned(Dict batch) const;
+
   Options options_;
   bool started_ = false;
   uint64_t epoch_seed_ = 0;

@@ -109,7 +109,6 @@ void StatScores::add(const StatScores& batch) {
   fn = fn + batch.fn;
 }
 
-bool StatScores::empty() const { return !defined() || (tp + fp + tn + fn).sum().item<int64_t>() == 0; }
 
 StatScores stat_scores(const StatScoresOptions& options, const torch::Tensor& preds, const torch::Tensor& target,
                        const std::string& metric) {
@@ -159,12 +158,15 @@ std::vector<std::pair<std::string, torch::Tensor>> StatScoresMetric::compute() {
 
 torch::Tensor StatScoresMetric::value_of(const StatScores& s) const {
   torch::NoGradGuard no_grad;
-  if (!s.empty()) return reduce(s);
   const auto nan = std::numeric_limits<float>::quiet_NaN();
-  auto device = s.defined() ? s.tp.device() : torch::Device(torch::kCPU);
-  if (options_.average == Average::None && options_.task != Task::Binary)
-    return torch::full({options_.num_classes}, nan, torch::TensorOptions().device(device));
-  return torch::scalar_tensor(nan, torch::TensorOptions().device(device));
+  if (!s.defined()) {
+    if (options_.average == Average::None && options_.task != Task::Binary) return torch::full({options_.num_classes}, nan);
+    return torch::scalar_tensor(nan);
+  }
+  // No sample counted: NaN. Chosen on the device, so a step's value does not wait for a GPU.
+  const torch::Tensor value = reduce(s);
+  const torch::Tensor counted = (s.tp + s.fp + s.tn + s.fn).sum() > 0;
+  return torch::where(counted, value, torch::full_like(value, nan));
 }
 
 std::vector<Param> task_params(const std::string& default_average) {

@@ -30,8 +30,6 @@ struct StatScores {
 
   bool defined() const { return tp.defined(); }
   void add(const StatScores& batch);
-  // No sample counted yet: every reduction of it is NaN.
-  bool empty() const;
 };
 
 // One batch's counts. preds: binary/multilabel probabilities, logits (sigmoid applied when
@@ -61,7 +59,7 @@ class StatScoresMetric : public Metric {
 
  protected:
   virtual std::string name() const = 0;
-  // Called with non-empty counts only.
+  // Also called with all-zero counts (its result is then replaced by NaN): divide with safe_divide.
   virtual torch::Tensor reduce(const StatScores& s) const = 0;
 
  private:

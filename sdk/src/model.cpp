@@ -23,6 +23,10 @@ void Model::log(const std::string& key, double value, const LogOptions& options)
   if (trainer_) trainer_->log(key, value, options);
 }
 
+void Model::log(const std::string& key, const torch::Tensor& value, const LogOptions& options) const {
+  if (trainer_) trainer_->log_tensor(key, value, options);
+}
+
 torch::Tensor loss_of(const Dict& outputs, const std::string& where) {
   if (!outputs.contains("loss"))
     throw std::runtime_error(where + " returned no 'loss' (return the loss tensor, or a dict with 'loss')");
@@ -92,7 +96,7 @@ void LighterModule::log_step_outputs(const std::string& mode, const Dict& output
   if (!trainer() || !outputs.contains("loss")) return;
   const int64_t batch_size = 1;
   auto log_both = [&](const std::string& name, const torch::Tensor& value) {
-    double v = value.detach().item<double>();
+    const torch::Tensor v = value.detach();
     log(name + "/step", v, {true, false, false, batch_size});
     log(name + "/epoch", v, {false, true, false, batch_size});
   };
@@ -109,7 +113,7 @@ void LighterModule::log_epoch_metrics(const std::string& mode) {
   Metric* m = metrics(mode);
   if (!m) return;
   for (const auto& [name, value] : m->compute())
-    if (value.numel() == 1) log(mode + "/metrics/" + name + "/epoch", value.item<double>(), {false, true});
+    if (value.numel() == 1) log(mode + "/metrics/" + name + "/epoch", value, {false, true});
   m->reset();
 }
 
@@ -117,7 +121,7 @@ void LighterModule::update_metrics(const std::string& mode, const torch::Tensor&
   Metric* m = metrics(mode);
   if (!m) return;
   for (const auto& [name, value] : m->forward(preds.detach(), target.detach()))
-    if (value.numel() == 1) log(mode + "/metrics/" + name + "/step", value.item<double>(), {true, false});
+    if (value.numel() == 1) log(mode + "/metrics/" + name + "/step", value, {true, false});
 }
 
 // Optimizer hyper-parameters once per epoch, at its first batch (Lighter's _log_optimizer_stats).

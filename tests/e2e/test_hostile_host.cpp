@@ -2,8 +2,10 @@
 // start-up, stages without their loaders. Each case: one clear error, the documented exit code.
 #include <elf.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -255,15 +257,27 @@ TEST_CASE("a signal during start-up or after the last step exits 130") {
 TEST_CASE("SIGTERM at any moment of a run exits 130") {
   // Whatever the host is doing when the signal comes (loading plugins, building, training).
   // `timeout` sends it twice (to the process and to its group): still one request to stop.
-  // Generous delays: the handlers are in place before any library's constructors, but not while
-  // the dynamic loader relocates libtorch (~0.3 s idle, seconds on a loaded machine).
-  for (const std::string delay : {"4", "8"}) {
+  // 0.2 s and 0.5 s land while libtorch is still loading (0.3 to 0.7 s idle, seconds on a loaded
+  // machine): the launcher's handlers are in place before the engine and libtorch load.
+  for (const std::string delay : {"0.2", "0.5", "4", "8"}) {
     TempDir dir;
     auto r = run_host({"fit", kSynthetic, "trainer::max_epochs=100000"}, dir.path(), {},
                       "timeout --preserve-status -s TERM " + delay);
     INFO("SIGTERM after " << delay << " s: " << r.err);
     CHECK(r.exit_code == 130);
   }
+}
+
+TEST_CASE("lighter-host without its engine library says so, with where it looked") {
+  TempDir dir;
+  fs::copy_file(LIGHTER_HOST_PATH, dir / "lighter-host");
+  fs::permissions(dir / "lighter-host", fs::perms::owner_all);
+  const std::string out = (dir / "out.txt").string();
+  const int status = std::system(((dir / "lighter-host").string() + " --version 2>" + out).c_str());
+  CHECK(WEXITSTATUS(status) == 1);
+  const std::string err = read_text(dir / "out.txt");
+  CHECK_THAT(err, Catch::Contains("error: lighter-host cannot load its engine library liblighter_host_engine.so") &&
+                      Catch::Contains((dir / "liblighter_host_engine.so").string() + ": not there"));
 }
 
 TEST_CASE("plugin search problems are warned about and `plugins` says where it looked") {

@@ -218,3 +218,23 @@ TEST_CASE("a MetricCollection logs each metric under its key in a table, or its 
   CHECK(listed.trainer->callback_metrics().count("val/metrics/Accuracy/epoch") == 1);
   CHECK(listed.trainer->callback_metrics().count("val/metrics/F1Score/epoch") == 1);
 }
+
+TEST_CASE("logged tensors: CPU values are read at once and sum exactly as numbers; read_values reads all at once") {
+  LogStore numbers, tensors;
+  const LogOptions both{true, true, false, 4};
+  for (double v : {0.25, 1.5, -3.125}) {
+    numbers.log("loss", v, both, LogStore::Train);
+    tensors.log("loss", torch::tensor(static_cast<float>(v)), both, LogStore::Train);
+  }
+  CHECK(tensors.take_step_values().at("loss").number == -3.125);  // read already: no tensor kept
+  CHECK(tensors.callback_metrics().at("loss") == numbers.callback_metrics().at("loss"));
+  CHECK(tensors.finish_epoch(LogStore::Train) == numbers.finish_epoch(LogStore::Train));
+  CHECK_THROWS_WITH(tensors.log("loss", torch::ones({2}), both, LogStore::Train), Catch::Contains("a single value"));
+
+  LoggedValues mixed;
+  mixed["a"] = LoggedValue{2.0, {}};
+  mixed["b"] = LoggedValue{0, torch::tensor(0.5f)};
+  mixed["c"] = LoggedValue{0, torch::tensor({7}, torch::kLong)};
+  const auto read = read_values(mixed);
+  CHECK(read == std::map<std::string, double>{{"a", 2.0}, {"b", 0.5}, {"c", 7.0}});
+}

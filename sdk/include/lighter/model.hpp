@@ -48,6 +48,8 @@ class Model : public Object, public Hooks {
   Trainer* trainer() const { return trainer_; }
   void attach(Trainer* trainer) { trainer_ = trainer; }
   void log(const std::string& key, double value, const LogOptions& options = {}) const;
+  // A one-element tensor: on a GPU it is read back only when printed or written.
+  void log(const std::string& key, const torch::Tensor& value, const LogOptions& options = {}) const;
 
  private:
   Trainer* trainer_ = nullptr;

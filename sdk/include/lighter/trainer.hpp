@@ -51,6 +51,11 @@ class Trainer : public Object {
   virtual void save_checkpoint(const std::filesystem::path& file, bool weights_only = false) = 0;
   // True while fast_dev_run is on: callbacks that write files should write nothing.
   virtual bool fast_dev_run() const = 0;
+  // log() of a one-element tensor, kept on its device until the value is printed or written, so
+  // the step does not wait for a GPU (SDK 2.2). This default reads it at once.
+  virtual void log_tensor(const std::string& key, const torch::Tensor& value, const LogOptions& options) {
+    log(key, value.detach().item<double>(), options);
+  }
 };
 
 }  // namespace lighter

@@ -1,5 +1,6 @@
 #include <malloc.h>
 
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -10,14 +11,9 @@
 #include "engine/interrupt.hpp"
 #include "plugins/boundary.hpp"
 
+// The engine behind `lighter-host`: cli/launcher.cpp loads this library (and with it libtorch)
+// after its own signal handlers are in place, then calls lighter_host_main.
 namespace {
-
-// Runs from the executable's .preinit_array, before any shared library's constructors (libtorch's
-// take a noticeable part of start-up): a SIGINT/SIGTERM at start-up already sets the stop flag
-// (exit 130) instead of killing the process (exit 143).
-void install_handlers_before_libraries(int, char**, char**) { lighter::host::install_interrupt_handlers(); }
-__attribute__((section(".preinit_array"), used)) void (*preinit_interrupt_handlers)(int, char**, char**) =
-    &install_handlers_before_libraries;
 
 // The last resort (an exception thrown by a destructor, or escaping a thread): one line, exit 1,
 // never abort()'s core dump.
@@ -37,8 +33,12 @@ __attribute__((section(".preinit_array"), used)) void (*preinit_interrupt_handle
 
 }  // namespace
 
-int main(int argc, char** argv) {
+// `early_signal`: the SIGINT/SIGTERM the launcher caught while this library and libtorch were
+// loading (0: none). Read after the engine's handlers replace the launcher's, so none is lost.
+extern "C" __attribute__((visibility("default"))) int lighter_host_main(int argc, char** argv,
+                                                                      const volatile std::sig_atomic_t* early_signal) {
   lighter::host::install_interrupt_handlers();
+  if (early_signal && *early_signal != 0) lighter::host::note_interrupt(*early_signal);
   std::set_terminate(report_terminate);
   try {
     // Every training step allocates and frees tensors of a few hundred KB (activations, gradients).
