@@ -31,13 +31,13 @@ class ResumeCheck {
 
   // The 16-mixed loss scaler's state (Lightning's "MixedPrecision" entry), when there is one.
   void precision() const {
-    const c10::IValue* state = checkpoint_.find("MixedPrecision");
+    const c10::IValue* state = checkpoint_.find(GradScaler::kCheckpointKey);
     if (!state) return;
     GradScaler scratch;
     try {
-      scratch.load_state_dict(dict(*state, "MixedPrecision"));
+      scratch.load_state_dict(dict(*state, GradScaler::kCheckpointKey));
     } catch (const std::exception& e) {
-      fail(std::string("MixedPrecision: ") + e.what() + kWeightsOnly);
+      fail(std::string(GradScaler::kCheckpointKey) + ": " + e.what() + kWeightsOnly);
     }
   }
 

@@ -19,6 +19,9 @@ class GradScaler {
     double backoff_factor = 0.5;
     int64_t growth_interval = 2000;
   };
+  // Where a checkpoint keeps the state: Lightning's precision plugin's class name.
+  static constexpr const char* kCheckpointKey = "MixedPrecision";
+
   GradScaler() : GradScaler(Options{}) {}
   explicit GradScaler(Options options);
 

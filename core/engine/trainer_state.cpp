@@ -1,5 +1,4 @@
 // Checkpoints (save and restore) and the loggers.
-#include <ATen/CPUGeneratorImpl.h>
 #include <spdlog/spdlog.h>
 
 #include "engine/trainer.hpp"
@@ -16,33 +15,19 @@ Dict metrics_dict(const std::map<std::string, double>& metrics) {
   return out;
 }
 
-torch::Tensor rng_state() {
-  auto generator = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(generator.mutex());
-  return generator.get_state();
-}
-
-void set_rng_state(const torch::Tensor& state) {
-  auto generator = at::detail::getDefaultCPUGenerator();
-  std::lock_guard<std::mutex> lock(generator.mutex());
-  generator.set_state(state);
-}
-
-// torch.cuda.get_rng_state(device): through the generic Context, so CPU-only builds link.
-torch::Tensor cuda_rng_state(const torch::Device& device) {
+// torch.get_rng_state() / torch.cuda.get_rng_state(device), through the generic Context so
+// CPU-only builds link.
+torch::Tensor rng_state(const torch::Device& device) {
   auto generator = at::globalContext().defaultGenerator(device);
   std::lock_guard<std::mutex> lock(generator.mutex());
   return generator.get_state();
 }
 
-void set_cuda_rng_state(const torch::Device& device, const torch::Tensor& state) {
+void set_rng_state(const torch::Device& device, const torch::Tensor& state) {
   auto generator = at::globalContext().defaultGenerator(device);
   std::lock_guard<std::mutex> lock(generator.mutex());
   generator.set_state(state);
 }
-
-// Lightning keeps the precision plugin's state under its class name.
-constexpr const char* kMixedPrecisionKey = "MixedPrecision";
 
 }  // namespace
 
@@ -91,13 +76,13 @@ void PlTrainer::save_checkpoint(const std::filesystem::path& file, bool weights_
     Dict callbacks;
     for (auto& callback : options_.callbacks) callbacks.set(callback->state_key(), callback->state_dict().to_ivalue());
     checkpoint.set("callbacks", callbacks.to_ivalue());
-    if (scaler_) checkpoint.set(kMixedPrecisionKey, scaler_->state_dict().to_ivalue());
+    if (scaler_) checkpoint.set(GradScaler::kCheckpointKey, scaler_->state_dict().to_ivalue());
     Dict lighter;
     lighter.set("next_epoch", progress_.epoch + (epoch_trained ? 1 : 0));
     lighter.set("batches_done", epoch_trained ? int64_t{0} : progress_.batches_done);
     lighter.set("scheduler_step_pending", epoch_trained);
-    lighter.set("rng_state", rng_state());
-    if (device_.is_cuda()) lighter.set("cuda_rng_state", cuda_rng_state(device_));
+    lighter.set("rng_state", rng_state(torch::kCPU));
+    if (device_.is_cuda()) lighter.set("cuda_rng_state", rng_state(device_));
     lighter.set("callback_metrics", metrics_dict(callback_metrics()).to_ivalue());
     // The targets whose states these are: a resume into another optimizer or scheduler is refused.
     c10::impl::GenericList optimizer_targets(c10::StringType::get()), scheduler_targets(c10::StringType::get());
@@ -136,11 +121,11 @@ void PlTrainer::restore(Model& model, const Resume& resume) {
         plugin_call(*callback, "load_state_dict", [&] { callback->load_state_dict(Dict::from_ivalue(*state)); });
   }
   if (scaler_) {
-    if (const c10::IValue* state = checkpoint.find(kMixedPrecisionKey); state && state->isGenericDict()) {
+    if (const c10::IValue* state = checkpoint.find(GradScaler::kCheckpointKey); state && state->isGenericDict()) {
       try {
         scaler_->load_state_dict(Dict::from_ivalue(*state));
       } catch (const std::exception& e) {
-        throw CheckpointError(resume.file, std::string(kMixedPrecisionKey) + ": " + e.what());
+        throw CheckpointError(resume.file, std::string(GradScaler::kCheckpointKey) + ": " + e.what());
       }
     }
   }
@@ -150,9 +135,9 @@ void PlTrainer::restore(Model& model, const Resume& resume) {
     progress_.epoch = lighter.at("next_epoch").toInt();
     progress_.batches_done = lighter.at("batches_done").toInt();
     scheduler_step_pending_ = lighter.at("scheduler_step_pending").toBool();
-    set_rng_state(lighter.tensor("rng_state"));
+    set_rng_state(torch::kCPU, lighter.tensor("rng_state"));
     if (const c10::IValue* cuda_state = lighter.find("cuda_rng_state"); cuda_state && cuda_state->isTensor()) {
-      if (device_.is_cuda()) set_cuda_rng_state(device_, cuda_state->toTensor());
+      if (device_.is_cuda()) set_rng_state(device_, cuda_state->toTensor());
       else spdlog::debug("{} holds a CUDA RNG state; this run is on the CPU and does not use it", resume.file.string());
     }
     std::map<std::string, double> metrics;
