@@ -9,6 +9,7 @@
 #include <lighter/writer.hpp>
 
 #include "config/error.hpp"
+#include "dist/strategy.hpp"
 #include "engine/trainer_options.hpp"
 #include "plugins/discovery.hpp"
 
@@ -39,6 +40,7 @@ int plugins_command(const std::optional<std::string>& name) {
   const auto working_dir = std::filesystem::current_path();
   ComponentRegistry registry = load_registry(discover_plugins(executable, working_dir));
   registry.add_builtin(trainer_component());
+  registry.add_builtin(dist::ddp_strategy_component());
   if (name) {
     const ComponentEntry* entry = registry.find(*name);
     if (!entry) throw cfg::ConfigError("unknown component '" + *name + "'", "", {}, cfg::suggest(*name, registry.names()));

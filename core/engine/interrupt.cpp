@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <vector>
 
 namespace lighter::host {
 
@@ -11,6 +12,8 @@ namespace {
 
 volatile std::sig_atomic_t g_signal = 0;
 volatile time_t g_first_signal_at = 0;  // CLOCK_MONOTONIC seconds
+constexpr int kMaxForwarded = 256;
+volatile pid_t g_forward_to[kMaxForwarded] = {};  // local ranks started by this process (0: none)
 
 time_t monotonic_seconds() {
   timespec now{};
@@ -18,7 +21,13 @@ time_t monotonic_seconds() {
   return now.tv_sec;
 }
 
+void forward(int signal) {
+  for (int i = 0; i < kMaxForwarded; ++i)
+    if (g_forward_to[i] > 0) ::kill(g_forward_to[i], signal);
+}
+
 void on_signal(int signal) {
+  forward(signal);
   if (g_signal != 0) {
     // `timeout` and job schedulers send the signal to the process and to its process group: a
     // repeat within a second or so is that same request, not a second one.
@@ -44,6 +53,10 @@ void note_interrupt(int signal) {
   if (g_signal != 0) return;
   g_first_signal_at = monotonic_seconds();
   g_signal = signal;
+}
+
+void forward_interrupts_to(const std::vector<pid_t>& pids) {
+  for (int i = 0; i < kMaxForwarded; ++i) g_forward_to[i] = i < static_cast<int>(pids.size()) ? pids[i] : 0;
 }
 
 bool interrupt_requested() { return g_signal != 0; }

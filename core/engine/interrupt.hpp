@@ -3,7 +3,10 @@
 // launcher's handlers are in place before libtorch loads, so a signal during start-up (loading
 // libtorch and the plugins, building) also ends in 130, with nothing written. A second signal (not the copy
 // `timeout` sends to the process group right after the first) ends the process at once.
+#include <sys/types.h>
+
 #include <stdexcept>
+#include <vector>
 #include <string>
 
 namespace lighter::host {
@@ -19,6 +22,9 @@ void install_interrupt_handlers();
 // caught the signal while the engine was loading, see cli/launcher.cpp).
 void note_interrupt(int signal);
 bool interrupt_requested();
+// SIGINT/SIGTERM reaching this process are passed on to these processes (the local ranks it
+// started), so `kill` of the launcher stops the whole job; an empty list stops forwarding.
+void forward_interrupts_to(const std::vector<pid_t>& pids);
 // Throws Interrupted(when) when a signal arrived.
 void check_interrupt(const char* when = "after a completed step");
 

@@ -59,19 +59,52 @@ LoggedValues LogStore::take_step_values() {
   return out;
 }
 
-std::map<std::string, double> LogStore::finish_epoch(Loop loop) {
+std::map<std::string, double> LogStore::finish_epoch(Loop loop, const SumOverRanks& sum_over_ranks) {
   LoggedValues sums;
   for (const auto& [key, sum] : epoch_sums_[loop]) sums[key] = LoggedValue{sum.sum, sum.tensor_sum};
   std::map<std::string, double> out = read_values(sums);
+  std::map<std::string, double> weights;
   for (auto& [key, value] : out) {
     const Sum& sum = epoch_sums_[loop].at(key);
     if (sum.tensor_sum.defined()) value += sum.sum;  // a key logged both ways
-    value /= sum.weight;
+    weights[key] = sum.weight;
+  }
+  if (sum_over_ranks) reduce_over_ranks(out, weights, sum_over_ranks);
+  for (auto& [key, value] : out) {
+    value /= weights.at(key);
     callback_metrics_[key] = value;
     pending_metrics_.erase(key);
   }
   epoch_sums_[loop].clear();
   return out;
+}
+
+void LogStore::reduce_over_ranks(std::map<std::string, double>& sums, std::map<std::string, double>& weights,
+                                 const SumOverRanks& sum_over_ranks) {
+  // Every rank must have logged the same keys, or the sums below would not line up: the key
+  // count and a hash of the names are compared first (their sum equals world x the own value on
+  // every rank exactly when all ranks agree).
+  std::string names;
+  for (const auto& [key, value] : sums) names += key + '\n';
+  const double hash = static_cast<double>(std::hash<std::string>{}(names) % (uint64_t{1} << 40));
+  torch::Tensor check = torch::tensor({1.0, static_cast<double>(sums.size()), hash}, torch::kDouble);
+  torch::Tensor total = check.clone();
+  sum_over_ranks(total);
+  const double world = total[0].item<double>();
+  if (!torch::equal(total, check * world))
+    throw std::runtime_error(
+        "the ranks logged different epoch values (keys on this rank: " + (names.empty() ? std::string("none") : names) +
+        "); every rank must log the same keys with on_epoch = true, as Lightning's sync_dist requires");
+  std::vector<double> packed;
+  for (const auto& [key, value] : sums) packed.push_back(value), packed.push_back(weights.at(key));
+  if (packed.empty()) return;
+  torch::Tensor all = torch::tensor(packed, torch::kDouble);
+  sum_over_ranks(all);
+  size_t i = 0;
+  for (auto& [key, value] : sums) {
+    value = all[static_cast<int64_t>(i++)].item<double>();
+    weights[key] = all[static_cast<int64_t>(i++)].item<double>();
+  }
 }
 
 const std::map<std::string, double>& LogStore::callback_metrics() const {

@@ -8,6 +8,7 @@
 // there and keeps the sums exactly as with plain numbers).
 #include <torch/torch.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <utility>
@@ -35,15 +36,21 @@ class LogStore {
   void log(const std::string& key, const torch::Tensor& value, const LogOptions& options, Loop loop);
   // Step values logged since the last call, then cleared (read_values() turns them into numbers).
   LoggedValues take_step_values();
+  // Sums a float64 CPU tensor elementwise over the ranks of a multi-process run, in place.
+  using SumOverRanks = std::function<void(torch::Tensor&)>;
   // Epoch means of everything logged with on_epoch since the last call, then cleared;
-  // they also become callback_metrics.
-  std::map<std::string, double> finish_epoch(Loop loop);
+  // they also become callback_metrics. With `sum_over_ranks` the means are over every rank's
+  // values (Lightning's sync_dist), the same on every rank.
+  std::map<std::string, double> finish_epoch(Loop loop, const SumOverRanks& sum_over_ranks = nullptr);
 
   const std::map<std::string, double>& callback_metrics() const;
   // Restores what a checkpoint recorded (a resumed run monitors the same values).
   void set_callback_metrics(std::map<std::string, double> metrics);
 
  private:
+  static void reduce_over_ranks(std::map<std::string, double>& sums, std::map<std::string, double>& weights,
+                                const SumOverRanks& sum_over_ranks);
+
   struct Sum {
     double sum = 0;
     torch::Tensor tensor_sum;  // device tensors' part, float64

@@ -14,6 +14,10 @@
 #include "config/compose.hpp"
 #include "config/error.hpp"
 #include "config/print.hpp"
+#include "dist/cluster.hpp"
+#include "dist/local_ranks.hpp"
+#include "dist/session.hpp"
+#include "dist/strategy.hpp"
 #include "engine/checkpoint.hpp"
 #include "engine/interrupt.hpp"
 #include "engine/results_table.hpp"
@@ -25,6 +29,7 @@
 #include "lighter/model.hpp"
 #include "plugins/boundary.hpp"
 #include "plugins/discovery.hpp"
+#include "internal.hpp"
 
 namespace lighter::host {
 
@@ -46,6 +51,13 @@ uint64_t choose_seed(const cfg::Node& root) {
       }
       throw cfg::ConfigError(std::string("environment variable ") + name + "='" + value + "' is not a non-negative integer seed");
     }
+  // Ranks started by torchrun or SLURM must shuffle alike: their shared run id gives the seed.
+  for (const char* name : {"TORCHELASTIC_RUN_ID", "SLURM_JOB_ID"})
+    if (const char* run = std::getenv(name); run && (std::getenv("RANK") || std::getenv("SLURM_PROCID"))) {
+      const uint64_t seed = std::hash<std::string>{}(run) % (uint64_t{1} << 32);
+      spdlog::info("no seed set (config `seed`, PL_GLOBAL_SEED or LIGHTER_SEED); every rank uses seed {} from {}", seed, name);
+      return seed;
+    }
   const uint64_t seed = std::random_device{}();
   spdlog::info("no seed set (config `seed`, PL_GLOBAL_SEED or LIGHTER_SEED); using seed {}", seed);
   return seed;
@@ -54,6 +66,7 @@ uint64_t choose_seed(const cfg::Node& root) {
 ComponentRegistry load_all_plugins() {
   ComponentRegistry registry = load_registry(discover_plugins(current_executable(), std::filesystem::current_path()));
   registry.add_builtin(trainer_component());
+  registry.add_builtin(dist::ddp_strategy_component());
   return registry;
 }
 
@@ -111,6 +124,50 @@ void require_stage_loaders(const std::string& stage, DataModule& data, const Com
                          "add a [data." + key + "] table with _target_ = \"torch.utils.data.DataLoader\"");
 }
 
+// This process's part of a multi-process run: the local ranks it started (lighter's launcher)
+// and its process group. Destroyed in reverse order: the group first, so ranks still running
+// see this one gone at once, then the local ranks are waited for.
+struct Ranks {
+  std::unique_ptr<dist::LocalRanks> local;
+  std::unique_ptr<dist::Session> session;
+  Ranks() = default;
+  Ranks(Ranks&&) = default;
+  ~Ranks() {
+    if (session) lighter::internal::set_collectives(nullptr);
+  }
+};
+
+Ranks join_ranks(PlTrainer& trainer, uint64_t seed) {
+  Ranks ranks;
+  const TrainerOptions& o = trainer.options();
+  const int64_t devices = o.devices_per_node();
+  dist::ClusterEnv env;
+  try {
+    env = dist::read_cluster_env(devices, o.num_nodes);
+  } catch (const std::invalid_argument& e) {
+    throw cfg::ConfigError(e.what(), "trainer::devices");
+  }
+  if (env.world_size == 1) return ranks;
+  if (env.starts_local_ranks()) {
+    if (env.master_port == 0) env.master_port = dist::free_port();
+    ranks.local = std::make_unique<dist::LocalRanks>();
+    ranks.local->start(env.local_world_size, {{"MASTER_ADDR", env.master_addr},
+                                              {"MASTER_PORT", std::to_string(env.master_port)},
+                                              {"NODE_RANK", std::to_string(env.node_rank)},
+                                              {"PL_GLOBAL_SEED", std::to_string(seed)}});
+    spdlog::info("DDP: started local ranks 1 to {} ({} processes on {} node(s))", env.local_world_size - 1,
+                 env.world_size, o.num_nodes);
+  }
+  if (env.global_rank != 0) {
+    spdlog::set_pattern(fmt::format("[rank {}] [%l] %v", env.global_rank));
+    if (spdlog::get_level() < spdlog::level::warn) spdlog::set_level(spdlog::level::warn);
+  }
+  ranks.session = std::make_unique<dist::Session>(env, o.strategy.timeout);
+  lighter::internal::set_collectives(ranks.session.get());
+  trainer.set_session(ranks.session.get());
+  return ranks;
+}
+
 // Ends the loggers after a failure without hiding the failure.
 void finalize_after_failure(PlTrainer& trainer, const std::string& status) {
   try {
@@ -150,6 +207,7 @@ int run_stage(const std::string& stage, const std::vector<std::string>& inputs, 
     return 0;
   }
 
+  Ranks ranks = join_ranks(*trainer, seed);
   std::optional<PlTrainer::Resume> checkpoint;
   if (stage_args.ckpt_path) {
     const auto file = resolve_ckpt_path(*stage_args.ckpt_path, trainer->options().default_root_dir);
@@ -162,14 +220,18 @@ int run_stage(const std::string& stage, const std::vector<std::string>& inputs, 
   const std::string config_toml = cfg::to_toml(config);
   trainer->set_config(config_to_ivalue(config));
   if (trainer->options().fast_dev_run == 0) {
-    const auto dir = create_run_dir(trainer->options().default_root_dir);
-    try {
-      write_file_atomic(dir / "config.toml", config_toml);
-    } catch (...) {
-      std::error_code ignored;
-      std::filesystem::remove(dir, ignored);  // still empty: no run directory without its config
-      throw;
+    std::filesystem::path dir;
+    if (trainer->global_rank() == 0) {
+      dir = create_run_dir(trainer->options().default_root_dir);
+      try {
+        write_file_atomic(dir / "config.toml", config_toml);
+      } catch (...) {
+        std::error_code ignored;
+        std::filesystem::remove(dir, ignored);  // still empty: no run directory without its config
+        throw;
+      }
     }
+    if (ranks.session) dir = ranks.session->share("run_dir", dir.string());  // the version rank 0 created
     trainer->set_log_dir(dir, config_toml);
     spdlog::info("run directory: {}", dir.string());
   }
@@ -184,6 +246,12 @@ int run_stage(const std::string& stage, const std::vector<std::string>& inputs, 
     throw;
   }
   trainer->finalize("success");
+  if (ranks.local) {
+    const int code = ranks.local->wait();
+    if (code != 0)
+      throw std::runtime_error("DDP: a local rank ended with exit code " + std::to_string(code) +
+                               " (its error is above); the run did not complete on every rank");
+  }
   check_interrupt("after the run finished");
   return 0;
 }

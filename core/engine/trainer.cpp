@@ -4,58 +4,47 @@
 
 #include <cstdlib>
 
+#include "dist/ddp.hpp"
+#include "dist/session.hpp"
 #include "engine/interrupt.hpp"
 #include "engine/start_time.hpp"
 #include "engine/trainer_steps.hpp"
+#include "internal.hpp"
 
 namespace lighter::host {
 
 namespace {
 
-std::string more_than_one_device(const std::string& asked, bool gpu) {
-  return asked + " asks for more than one device; one process drives one device, so that needs "
-                 "trainer::strategy = \"ddp\" (not available yet): use devices = 1" +
-         std::string(gpu ? " or a list of one id" : "");
-}
-
-// Lightning's accelerator/devices rules for one process.
-torch::Device choose_device(const TrainerOptions& o) {
+// Lightning's accelerator/devices rules; `local_rank` picks this process's device of the node's.
+torch::Device choose_device(const TrainerOptions& o, int64_t local_rank) {
   const bool cuda_available = torch::cuda::is_available();
-  const bool cuda = o.accelerator == "cuda" || (o.accelerator == "auto" && cuda_available);
   if (o.accelerator == "cuda" && !cuda_available)
     throw ParamError("trainer::accelerator",
                      "\"" + o.accelerator + "\" was asked for, but no CUDA device is available (this libtorch " +
                          (torch::cuda::device_count() == 0 && !cuda_available ? "finds none" : "cannot use one") +
                          "); use \"auto\" or \"cpu\"");
-  if (!cuda) {
+  if (!o.cuda()) {
     if (!o.device_ids.empty())
       throw ParamError("trainer::devices", "a list of device ids selects GPUs, but the accelerator is the CPU; "
-                                           "use devices = 1 (or \"auto\"), or accelerator = \"cuda\"");
-    if (o.devices_count && *o.devices_count != 1)
-      throw ParamError("trainer::devices", more_than_one_device("devices = " + std::to_string(*o.devices_count), false));
+                                           "use a process count (devices = 2), or accelerator = \"cuda\"");
+    o.devices_per_node();  // rejects -1 on the CPU
     return torch::kCPU;
   }
   const int64_t available = static_cast<int64_t>(torch::cuda::device_count());
-  if (!o.device_ids.empty()) {
-    if (o.device_ids.size() > 1) throw ParamError("trainer::devices", more_than_one_device("a list of several ids", true));
-    const int64_t id = o.device_ids.front();
-    if (id >= available)
-      throw ParamError("trainer::devices", "CUDA device " + std::to_string(id) + " does not exist; this machine has " +
-                                               std::to_string(available) + " (ids 0 to " + std::to_string(available - 1) + ")");
-    return {torch::kCUDA, static_cast<c10::DeviceIndex>(id)};
-  }
-  const int64_t count = o.devices_count.value_or(1) == -1 ? available : o.devices_count.value_or(1);
-  if (count > available)
-    throw ParamError("trainer::devices", "asks for " + std::to_string(count) + " CUDA devices; this machine has " +
-                                             std::to_string(available));
-  if (count > 1) throw ParamError("trainer::devices", more_than_one_device("devices = " + std::to_string(count), true));
-  return {torch::kCUDA, 0};
+  const int64_t id = o.device_ids.empty() ? local_rank : o.device_ids.at(static_cast<size_t>(local_rank));
+  if (o.device_ids.empty() && o.devices_per_node() > available)
+    throw ParamError("trainer::devices", "asks for " + std::to_string(o.devices_per_node()) +
+                                             " CUDA devices; this machine has " + std::to_string(available));
+  if (id >= available)
+    throw ParamError("trainer::devices", "CUDA device " + std::to_string(id) + " does not exist; this machine has " +
+                                             std::to_string(available) + " (ids 0 to " + std::to_string(available - 1) + ")");
+  return {torch::kCUDA, static_cast<c10::DeviceIndex>(id)};
 }
 
 }  // namespace
 
 PlTrainer::PlTrainer(TrainerOptions options) : options_(std::move(options)) {
-  device_ = choose_device(options_);
+  device_ = choose_device(options_, 0);
   try {
     precision_ = make_precision(options_.precision, device_);
   } catch (const std::invalid_argument& e) {
@@ -64,6 +53,36 @@ PlTrainer::PlTrainer(TrainerOptions options) : options_(std::move(options)) {
   if (options_.benchmark.value_or(false) && !device_.is_cuda())
     spdlog::debug("trainer::benchmark only affects cuDNN on CUDA devices");
   reporter_.set_enabled(options_.enable_progress_bar);
+}
+
+PlTrainer::~PlTrainer() = default;
+
+void PlTrainer::set_session(dist::Session* session) {
+  session_ = session;
+  if (!session_) return;
+  device_ = choose_device(options_, session_->env().local_rank);
+  precision_ = make_precision(options_.precision, device_);
+  if (session_->rank() != 0) {
+    // Lightning's loggers and progress bar are rank-zero only.
+    options_.loggers.clear();
+    reporter_.set_enabled(false);
+  }
+}
+
+int64_t PlTrainer::global_rank() const { return session_ ? session_->rank() : 0; }
+int64_t PlTrainer::world_size() const { return session_ ? session_->size() : 1; }
+
+void PlTrainer::barrier() {
+  if (session_) session_->barrier();
+}
+
+void PlTrainer::check_interrupt_all() {
+  if (session_ ? session_->any(interrupt_requested()) : interrupt_requested()) throw Interrupted();
+}
+
+std::map<std::string, double> PlTrainer::finish_epoch(LogStore::Loop loop) {
+  if (!session_) return logs_.finish_epoch(loop);
+  return logs_.finish_epoch(loop, [this](torch::Tensor& sums) { session_->all_reduce(sums, lighter::dist::ReduceOp::Sum); });
 }
 
 int64_t PlTrainer::batches(const DataLoader& loader, const BatchLimit& limit) const {
@@ -130,6 +149,7 @@ std::optional<Dict> PlTrainer::next_batch(DataLoader& loader) {
 void PlTrainer::begin_stage(const std::string& stage, Model& model, DataModule& data) {
   stage_ = stage;
   should_stop_ = false;
+  lighter::internal::set_pad_shards(stage != "predict");
   model_ = &model;
   // Unset: libtorch's own default (physical cores), as in PyTorch. More threads than that
   // spin-wait against OpenBLAS's pool and each other on small CPUs (tools/bench/README.md).
@@ -143,11 +163,13 @@ void PlTrainer::begin_stage(const std::string& stage, Model& model, DataModule& 
   model.attach(this);
   model.module().to(device_);
   if (precision_.weights) model.module().to(*precision_.weights);
+  if (session_) dist::broadcast_module(*session_, model.module());  // DDP starts from rank 0's weights
   plugin_call(data, "setup", [&] { data.setup(stage); });
   call_hooks("setup", model, [&](Hooks& h) { h.setup(*this, model, stage); });
 }
 
 void PlTrainer::end_stage(Model& model) {
+  ddp_.reset();
   call_hooks("teardown", model, [&](Hooks& h) { h.teardown(*this, model, stage_); });
   model.attach(nullptr);
   model_ = nullptr;
@@ -196,6 +218,7 @@ void PlTrainer::fit_loop(Model& model, DataModule& data, const std::optional<Res
     if (resume_from->weights_only) load_model_state(model, resume_from->checkpoint, resume_from->file);
     else restore(model, *resume_from);
   }
+  if (session_) ddp_ = std::make_unique<dist::Ddp>(*session_, model.module(), options_.strategy.ddp);
   call_hooks("on_fit_start", model, [&](Hooks& h) { h.on_fit_start(*this, model); });
   sanity_check(model);
   call_hooks("on_train_start", model, [&](Hooks& h) { h.on_train_start(*this, model); });
@@ -203,7 +226,11 @@ void PlTrainer::fit_loop(Model& model, DataModule& data, const std::optional<Res
   while (progress_.epoch < options_.effective_max_epochs() && !should_stop_) {
     train_epoch(model, *train_loader);
     if (options_.max_steps >= 0 && progress_.global_step >= options_.max_steps) should_stop_ = true;
+    if (session_) should_stop_ = session_->any(should_stop_);  // a stop asked on any rank stops all
   }
+  if (session_ && !dist::replicas_identical(*session_, model.module()))
+    throw std::runtime_error("DDP: the ranks' weights differ after training; a callback or the model changed "
+                             "weights on some ranks only");
   call_hooks("on_train_end", model, [&](Hooks& h) { h.on_train_end(*this, model); });
   call_hooks("on_fit_end", model, [&](Hooks& h) { h.on_fit_end(*this, model); });
 }
@@ -251,7 +278,7 @@ void PlTrainer::train_epoch(Model& model, DataLoader& loader) {
       evaluate(model, *val_loader_, Eval::Validate, batches(*val_loader_, options_.limit_val_batches));
     }
     if (options_.max_steps >= 0 && progress_.global_step >= options_.max_steps) break;
-    check_interrupt();
+    check_interrupt_all();
   }
   reporter_.finish();
   throw_if_loss_was_nonfinite();
@@ -261,7 +288,7 @@ void PlTrainer::train_epoch(Model& model, DataLoader& loader) {
     if (!callback->monitors_metrics())
       plugin_call(*callback, "on_train_epoch_end", [&] { callback->on_train_epoch_end(*this, model); });
   plugin_call(model, "on_train_epoch_end", [&] { model.on_train_epoch_end(*this, model); });
-  auto epoch_values = logs_.finish_epoch(LogStore::Train);
+  auto epoch_values = finish_epoch(LogStore::Train);
   send_to_loggers(epoch_values, progress_.epoch);
   for (auto& callback : options_.callbacks)
     if (callback->monitors_metrics())
@@ -277,21 +304,27 @@ void PlTrainer::train_epoch(Model& model, DataLoader& loader) {
 void PlTrainer::train_batch(Model& model, const Dict& batch, int64_t batch_idx, int64_t total) {
   call_hooks("on_train_batch_start", model, [&](Hooks& h) { h.on_train_batch_start(*this, model, batch, batch_idx); });
   const std::string& where = training_step_name_;
+  const int64_t accumulate = options_.accumulate_grad_batches;
+  const bool steps_now = (progress_.batches_done + 1) % accumulate == 0 || progress_.batches_done + 1 == total;
+  if (ddp_) ddp_->before_forward(steps_now);  // DDP's no_sync on the micro-batches that do not step
   Dict outputs = normalize_outputs(
       run_step(model, "training_step", batch, batch_idx, [&] { return model.training_step(batch, batch_idx); }), where, true);
   torch::Tensor loss = loss_of(outputs, where);
+  if (ddp_) ddp_->before_backward(loss, steps_now);
   if (!loss.requires_grad())
     throw std::runtime_error(where + " returned a loss that does not require grad (is every parameter frozen?)");
   if (!options_.skip_nonfinite_grad && !scaler_) check_loss(loss, batch_idx);  // with loss scaling, the scaler skips inf/NaN
   call_hooks("on_before_backward", model, [&](Hooks& h) { h.on_before_backward(*this, model, loss); });
-  const int64_t accumulate = options_.accumulate_grad_batches;
-  plugin_call(model, "the backward pass of training_step's loss", [&] {
+  auto backward = [&] {
     torch::Tensor to_backward = accumulate > 1 ? loss / static_cast<double>(accumulate) : loss;
     (scaler_ ? scaler_->scale(to_backward) : to_backward).backward();
-  });
+  };
+  // Under DDP the backward pass also all-reduces the gradients: a failure there is a rank's.
+  if (ddp_ && steps_now) session_->guard("the gradient all-reduce of the backward pass", backward);
+  else plugin_call(model, "the backward pass of training_step's loss", backward);
   call_hooks("on_after_backward", model, [&](Hooks& h) { h.on_after_backward(*this, model); });
   ++progress_.batches_done;
-  if (progress_.batches_done % accumulate == 0 || progress_.batches_done == total) optimizer_step(model);
+  if (steps_now) optimizer_step(model);
   call_hooks("on_train_batch_end", model, [&](Hooks& h) { h.on_train_batch_end(*this, model, outputs, batch, batch_idx); });
   // Step values are read back (a GPU sync) only when they are written or printed.
   const LoggedValues step_values = logs_.take_step_values();

@@ -23,9 +23,19 @@
 
 namespace lighter::host {
 
+namespace dist {
+class Ddp;
+class Session;
+}  // namespace dist
+
 class PlTrainer : public lighter::Trainer {
  public:
   explicit PlTrainer(TrainerOptions options);
+  ~PlTrainer() override;
+
+  // Joins a multi-process run (DDP): this rank's device, rank 0 alone writes logs and shows
+  // progress, and the stages train through `session`, which must outlive the stages.
+  void set_session(dist::Session* session);
 
   const TrainerOptions& options() const { return options_; }
   const torch::Device& device() const { return device_; }
@@ -74,6 +84,9 @@ class PlTrainer : public lighter::Trainer {
   int64_t estimated_stepping_batches() const override { return stepping_batches_; }
   void save_checkpoint(const std::filesystem::path& file, bool weights_only = false) override;
   bool fast_dev_run() const override { return options_.fast_dev_run > 0; }
+  int64_t global_rank() const override;
+  int64_t world_size() const override;
+  void barrier() override;
 
  private:
   enum class Eval { Validate, Test };
@@ -119,6 +132,9 @@ class PlTrainer : public lighter::Trainer {
   int64_t val_check_batch() const;  // training batches between validations
   int64_t batches(const DataLoader& loader, const BatchLimit& limit) const;
   Dict to_device(const Dict& batch) const;
+  // check_interrupt() agreed by every rank, so all stop after the same step.
+  void check_interrupt_all();
+  std::map<std::string, double> finish_epoch(LogStore::Loop loop);
   void send_to_loggers(const std::map<std::string, double>& values, std::optional<int64_t> epoch);
 
   TrainerOptions options_;
@@ -148,6 +164,8 @@ class PlTrainer : public lighter::Trainer {
   std::string optimizer_name_;
   std::shared_ptr<Scheduler> scheduler_;
   std::shared_ptr<DataLoader> val_loader_;
+  dist::Session* session_ = nullptr;
+  std::unique_ptr<dist::Ddp> ddp_;  // while fit trains on several ranks
 };
 
 template <class Hook>

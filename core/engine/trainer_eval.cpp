@@ -37,11 +37,11 @@ std::map<std::string, double> PlTrainer::evaluate(Model& model, DataLoader& load
     else call_hooks("on_test_batch_end", model, [&](Hooks& h) { h.on_test_batch_end(*this, model, outputs, batch, batch_idx); });
     logs_.take_step_values();
     reporter_.update(batch_idx + 1, "");
-    check_interrupt();
+    check_interrupt_all();
   }
   reporter_.finish();
   call_hooks(val ? "on_validation_epoch_end" : "on_test_epoch_end", model, [&](Hooks& h) { val ? h.on_validation_epoch_end(*this, model) : h.on_test_epoch_end(*this, model); });
-  auto results = logs_.finish_epoch(LogStore::Eval);
+  auto results = finish_epoch(LogStore::Eval);
   if (!sanity_checking_) send_to_loggers(results, progress_.epoch);
   call_hooks(val ? "on_validation_end" : "on_test_end", model, [&](Hooks& h) { val ? h.on_validation_end(*this, model) : h.on_test_end(*this, model); });
   if (was_training) model.module().train();
@@ -93,7 +93,7 @@ std::vector<Dict> PlTrainer::predict_epoch(Model& model, DataModule& data, bool 
     call_hooks("on_predict_batch_end", model, [&](Hooks& h) { h.on_predict_batch_end(*this, model, outputs, batch, batch_idx); });
     if (return_predictions) predictions.push_back(outputs);
     reporter_.update(batch_idx + 1, "");
-    check_interrupt();
+    check_interrupt();  // ranks predict different numbers of batches: no collective here
   }
   reporter_.finish();
   call_hooks("on_predict_epoch_end", model, [&](Hooks& h) { h.on_predict_epoch_end(*this, model); });

@@ -1,5 +1,7 @@
 #include "engine/trainer_options.hpp"
 
+#include <torch/torch.h>
+
 #include <cmath>
 
 #include "engine/precision.hpp"
@@ -17,6 +19,20 @@ int64_t TrainerOptions::effective_max_epochs() const {
   if (fast_dev_run > 0) return 1;
   if (max_epochs >= 0) return max_epochs;
   return max_steps >= 0 ? std::numeric_limits<int64_t>::max() : 1000;
+}
+
+bool TrainerOptions::cuda() const {
+  return accelerator == "cuda" || (accelerator == "auto" && torch::cuda::is_available());
+}
+
+int64_t TrainerOptions::devices_per_node() const {
+  if (!device_ids.empty()) return static_cast<int64_t>(device_ids.size());
+  const int64_t count = devices_count.value_or(1);
+  if (count != -1) return count;
+  if (!cuda())
+    throw ParamError("trainer::devices", "devices = -1 means every GPU, and the accelerator is the CPU; "
+                                         "give the number of processes instead (devices = 2 trains on two)");
+  return static_cast<int64_t>(torch::cuda::device_count());
 }
 
 namespace {
@@ -73,6 +89,12 @@ std::vector<Param> trainer_params() {
                                      : "one of \"32-true\", \"16-mixed\", \"bf16-mixed\", \"16-true\", \"bf16-true\", "
                                        "\"64-true\" (or Lightning's short forms 32, 16, \"bf16\", 64)";
   };
+  Param strategy = param::any("strategy", Value("auto"),
+                              "\"auto\", \"ddp\", \"ddp_find_unused_parameters_true\" or a "
+                              "pytorch_lightning.strategies.DDPStrategy");
+  strategy.type = Type::String | Type::Component;
+  strategy.component_kind = Kind::Other;
+  strategy.check = [](const Value& v) -> std::string { return v.is_string() ? dist::check_strategy_name(v.as_string()) : ""; };
   Param benchmark = param::boolean("benchmark", false, "let cuDNN pick the fastest convolution algorithms (CUDA)");
   benchmark.type = Type::Bool | Type::Null;
   benchmark.default_value = Value();
@@ -81,6 +103,8 @@ std::vector<Param> trainer_params() {
       at_least(param::integer("max_steps", -1, "stop after this many optimizer steps (-1: no limit)"), -1),
       param::choice("accelerator", {"auto", "cpu", "cuda", "gpu"}, "auto", "device type (\"gpu\" is \"cuda\")"),
       devices,
+      strategy,
+      at_least(param::integer("num_nodes", 1, "machines the run spans (devices processes on each)"), 1),
       precision,
       benchmark,
       limit("limit_train_batches", "training"),
@@ -165,6 +189,14 @@ std::shared_ptr<Object> make_trainer(const Args& args) {
   o.accelerator = args.get<std::string>("accelerator");
   if (o.accelerator == "gpu") o.accelerator = "cuda";
   read_devices(args, o);
+  if (auto strategy = args.component<Object>("strategy")) {
+    auto* ddp = dynamic_cast<dist::DdpStrategy*>(strategy.get());
+    if (!ddp) args.fail("strategy", "expected \"auto\", \"ddp\" or a pytorch_lightning.strategies.DDPStrategy, got " + strategy->target());
+    o.strategy = ddp->options();
+  } else {
+    o.strategy = dist::strategy_from_name(args.get<std::string>("strategy"));
+  }
+  o.num_nodes = args.get<int64_t>("num_nodes");
   const Value precision = args.get<Value>("precision");
   o.precision = *canonical_precision(precision.is_int() ? std::to_string(precision.as_int()) : precision.as_string());
   o.benchmark = args.get_optional<bool>("benchmark");

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "dist/strategy.hpp"
 #include "lighter/callback.hpp"
 #include "lighter/logger.hpp"
 #include "lighter/params.hpp"
@@ -25,6 +26,8 @@ struct TrainerOptions {
   // `devices`: a count (nullopt: "auto"; -1: all) or, when device_ids is not empty, those ids.
   std::optional<int64_t> devices_count;
   std::vector<int64_t> device_ids;
+  dist::StrategyOptions strategy;  // "auto" runs DDP when there is more than one process
+  int64_t num_nodes = 1;
   std::string precision = "32-true";  // canonical (engine/precision.hpp)
   std::optional<bool> benchmark;      // cuDNN autotuning; unset: off (Lightning's default)
   BatchLimit limit_train_batches, limit_val_batches, limit_test_batches, limit_predict_batches;
@@ -47,6 +50,10 @@ struct TrainerOptions {
   bool enable_checkpointing = true;  // a ModelCheckpoint is added when none is given
 
   int64_t effective_max_epochs() const;
+  bool cuda() const;  // the accelerator is CUDA ("auto" where a CUDA device is available)
+  // Processes per node: one per device (on the CPU, `devices` counts processes). Throws
+  // ParamError for what no device layout can mean.
+  int64_t devices_per_node() const;
 };
 
 // The registry entry of `pytorch_lightning.Trainer` (built into the host).

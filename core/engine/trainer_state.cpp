@@ -94,8 +94,11 @@ void PlTrainer::save_checkpoint(const std::filesystem::path& file, bool weights_
   }
   call_hooks("on_save_checkpoint", model, [&](Hooks& h) { h.on_save_checkpoint(*this, model, checkpoint); });
   for (auto& logger : options_.loggers) logger->flush();
-  write_checkpoint(file, checkpoint);
-  spdlog::debug("saved checkpoint {}", file.string());
+  if (global_rank() == 0) {  // every rank holds the same state; rank 0 writes it
+    write_checkpoint(file, checkpoint);
+    spdlog::debug("saved checkpoint {}", file.string());
+  }
+  barrier();  // the file exists for every rank once save_checkpoint returns
 }
 
 void PlTrainer::restore(Model& model, const Resume& resume) {

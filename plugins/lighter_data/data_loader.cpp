@@ -1,5 +1,7 @@
 #include "data_loader.hpp"
 
+#include <lighter/dist.hpp>
+
 #include <numeric>
 
 #include "registrations.hpp"
@@ -21,9 +23,31 @@ Dict SeededDataLoader::pinned(Dict batch) const {
   return out;
 }
 
+int64_t SeededDataLoader::samples_per_rank() const {
+  const int64_t n = dataset_->size(), world = dist::world_size(), rank = dist::global_rank();
+  if (world == 1) return n;
+  if (!dist::pad_shards()) return (n - std::min(rank, n) + world - 1) / world;
+  return options_.drop_last ? n / world : (n + world - 1) / world;
+}
+
 int64_t SeededDataLoader::num_batches() const {
-  const int64_t n = dataset_->size(), b = options_.batch_size;
+  const int64_t n = samples_per_rank(), b = options_.batch_size;
   return options_.drop_last ? n / b : (n + b - 1) / b;
+}
+
+void SeededDataLoader::shard() {
+  const int64_t world = dist::world_size(), rank = dist::global_rank();
+  if (world == 1) return;
+  // PyTorch's DistributedSampler: the epoch's order padded with its own first samples (or cut
+  // with drop_last) to a multiple of the world size, then every world-th sample from the rank.
+  const int64_t per_rank = samples_per_rank();
+  std::vector<int64_t> all = std::move(order_);
+  const auto total = static_cast<size_t>(dist::pad_shards() ? per_rank * world : static_cast<int64_t>(all.size()));
+  const size_t n = all.size();
+  for (size_t i = n; i < total && n > 0; ++i) all.push_back(all[i % n]);
+  order_.clear();
+  for (size_t i = static_cast<size_t>(rank); i < std::min(total, all.size()); i += static_cast<size_t>(world))
+    order_.push_back(all[i]);
 }
 
 void SeededDataLoader::start_epoch(int64_t epoch) {
@@ -40,6 +64,9 @@ void SeededDataLoader::start_epoch(int64_t epoch) {
     order_.resize(n);
     std::iota(order_.begin(), order_.end(), 0);
   }
+  shard();
+  // Ranks draw their random transforms apart (as DataLoader workers seeded by rank).
+  if (dist::world_size() > 1) epoch_seed_ = derive_seed(epoch_seed_, 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(dist::global_rank()));
   if (options_.num_workers > 0 && num_batches() > 0)
     prefetcher_ = std::make_unique<Prefetcher>([this](int64_t i) { return load(i); }, num_batches(),
                                                options_.num_workers, 2 * options_.num_workers);

@@ -33,6 +33,10 @@ class SeededDataLoader : public DataLoader {
 
  private:
   Dict load(int64_t batch_index) const;
+  // In a multi-process run: this rank's samples of the epoch (lighter::dist), as PyTorch's
+  // DistributedSampler picks them.
+  int64_t samples_per_rank() const;
+  void shard();
 
   std::shared_ptr<Dataset> dataset_;
   Dict pinned(Dict batch) const;

@@ -71,11 +71,15 @@ class AUROC : public Metric {
   }
   std::vector<std::pair<std::string, torch::Tensor>> compute() override {
     torch::NoGradGuard no_grad;
+    torch::Tensor p, t;
     if (preds_.empty()) {
-      auto no_target = o_.task == Task::Multilabel ? torch::zeros({0, o_.num_classes}) : torch::zeros({0});
-      return {{kName, value(torch::zeros({0, o_.num_classes}), no_target.to(torch::kLong))}};
+      p = o_.task == Task::Binary ? torch::zeros({0}) : torch::zeros({0, o_.num_classes});
+      t = (o_.task == Task::Multilabel ? torch::zeros({0, o_.num_classes}) : torch::zeros({0})).to(torch::kLong);
+    } else {
+      p = torch::cat(preds_), t = torch::cat(target_);
     }
-    return {{kName, value(torch::cat(preds_), torch::cat(target_))}};
+    // As torchmetrics' sync on compute: the samples of every rank.
+    return {{kName, value(dist::all_gather_cat(p), dist::all_gather_cat(t))}};
   }
   void reset() override {
     preds_.clear();

@@ -22,8 +22,15 @@ class RegressionError : public Metric {
     return {{name_, value(b.first, b.second)}};
   }
   std::vector<std::pair<std::string, torch::Tensor>> compute() override {
-    if (!sum_.defined()) return {{name_, value(torch::zeros(size(), torch::kDouble), 0)}};
-    return {{name_, value(sum_, count_)}};
+    torch::Tensor sum = sum_.defined() ? sum_.clone() : torch::zeros(size(), torch::kDouble);
+    int64_t count = count_;
+    if (dist::world_size() > 1) {  // torchmetrics' sync on compute
+      dist::all_reduce(sum);
+      auto counts = torch::tensor({count}, torch::kLong);
+      dist::all_reduce(counts);
+      count = counts.item<int64_t>();
+    }
+    return {{name_, value(sum, count)}};
   }
   void reset() override {
     sum_ = torch::Tensor();

@@ -154,7 +154,14 @@ std::vector<std::pair<std::string, torch::Tensor>> StatScoresMetric::forward(con
   return {{name(), value_of(batch)}};
 }
 
-std::vector<std::pair<std::string, torch::Tensor>> StatScoresMetric::compute() { return {{name(), value_of(state_)}}; }
+std::vector<std::pair<std::string, torch::Tensor>> StatScoresMetric::compute() {
+  if (dist::world_size() == 1 || !state_.defined()) return {{name(), value_of(state_)}};
+  // torchmetrics' sync on compute: the counts of every rank (each rank sees the same number of
+  // batches, so every rank has counts here).
+  StatScores all{state_.tp.clone(), state_.fp.clone(), state_.tn.clone(), state_.fn.clone()};
+  for (auto* counts : {&all.tp, &all.fp, &all.tn, &all.fn}) dist::all_reduce(*counts);
+  return {{name(), value_of(all)}};
+}
 
 torch::Tensor StatScoresMetric::value_of(const StatScores& s) const {
   torch::NoGradGuard no_grad;

@@ -1,5 +1,7 @@
 #include "lighter/meters.hpp"
 
+#include "lighter/dist.hpp"
+
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -134,6 +136,18 @@ void AverageMeter::require_scalar(const char* what) const {
                            shape_of(tv_.sizes()) + "; read it with tensor_" + what + "()");
 }
 
+namespace {
+// The meter's own reducer, else torch.distributed's all-reduce when the run has several ranks.
+Reducer active(const Reducer& own) {
+  if (own || dist::world_size() == 1) return own;
+  return [](const torch::Tensor& value) {
+    torch::Tensor sum = value.clone();
+    dist::all_reduce(sum, dist::ReduceOp::Sum);
+    return sum;
+  };
+}
+}  // namespace
+
 double AverageMeter::val() const {
   require_scalar("val");
   return has_value_ ? v_ : kNaN;
@@ -141,15 +155,17 @@ double AverageMeter::val() const {
 
 double AverageMeter::bat() const {
   require_scalar("bat");
-  if (!reducer_) return val();
+  const Reducer reducer = active(reducer_);
+  if (!reducer) return val();
   const double weighted = n_ == 0 ? 0.0 : v_ * static_cast<double>(n_);
-  return reduce_ratio(reducer_, torch::scalar_tensor(weighted, torch::kFloat64), static_cast<double>(n_)).item<double>();
+  return reduce_ratio(reducer, torch::scalar_tensor(weighted, torch::kFloat64), static_cast<double>(n_)).item<double>();
 }
 
 double AverageMeter::avg() const {
   require_scalar("avg");
-  if (!reducer_) return count_ == 0 ? kNaN : sum_ / static_cast<double>(count_);
-  return reduce_ratio(reducer_, torch::scalar_tensor(sum_, torch::kFloat64), static_cast<double>(count_))
+  const Reducer reducer = active(reducer_);
+  if (!reducer) return count_ == 0 ? kNaN : sum_ / static_cast<double>(count_);
+  return reduce_ratio(reducer, torch::scalar_tensor(sum_, torch::kFloat64), static_cast<double>(count_))
       .item<double>();
 }
 
@@ -165,14 +181,16 @@ torch::Tensor AverageMeter::tensor_val() const {
 
 torch::Tensor AverageMeter::tensor_bat() const {
   if (!is_tensor_) return torch::scalar_tensor(bat(), torch::kFloat64);
-  if (!reducer_) return tv_.clone();
+  const Reducer reducer = active(reducer_);
+  if (!reducer) return tv_.clone();
   const torch::Tensor weighted = n_ == 0 ? torch::zeros_like(tv_) : tv_ * static_cast<double>(n_);
-  return reduce_ratio(reducer_, weighted, static_cast<double>(n_));
+  return reduce_ratio(reducer, weighted, static_cast<double>(n_));
 }
 
 torch::Tensor AverageMeter::tensor_avg() const {
   if (!is_tensor_) return torch::scalar_tensor(avg(), torch::kFloat64);
-  if (reducer_) return reduce_ratio(reducer_, tsum_, static_cast<double>(count_));
+  const Reducer reducer = active(reducer_);
+  if (reducer) return reduce_ratio(reducer, tsum_, static_cast<double>(count_));
   return count_ == 0 ? torch::full_like(tsum_, kNaN) : tsum_ / static_cast<double>(count_);
 }
 

@@ -4,11 +4,14 @@
 
 #include <catch2/catch.hpp>
 #include <lighter/data.hpp>
+#include <lighter/dist.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <numeric>
 #include <thread>
+
+#include "internal.hpp"
 
 using lighter::DataLoader;
 using lighter::Dataset;
@@ -206,4 +209,63 @@ TEST_CASE("LighterDataModule hands out its dataloaders", "[plugin][lighter_data]
   CHECK(dm->val_dataloader() == val);
   CHECK(dm->test_dataloader() == nullptr);
   CHECK(dm->predict_dataloader() == nullptr);
+}
+
+namespace {
+// A rank of a pretend multi-process run: the loader only asks which rank it is.
+class PretendRanks : public lighter::internal::Collectives {
+ public:
+  PretendRanks(int64_t rank, int64_t world) : rank_(rank), world_(world) { lighter::internal::set_collectives(this); }
+  ~PretendRanks() override {
+    lighter::internal::set_collectives(nullptr);
+    lighter::internal::set_pad_shards(true);
+  }
+  int64_t rank() const override { return rank_; }
+  int64_t size() const override { return world_; }
+  void all_reduce(torch::Tensor&, lighter::dist::ReduceOp) override {}
+  torch::Tensor all_gather_cat(const torch::Tensor& tensor) override { return tensor; }
+  void barrier() override {}
+
+ private:
+  int64_t rank_, world_;
+};
+
+std::vector<int64_t> shard_ids(int64_t rank, int64_t world, Value::Table options, int64_t epoch_index, bool pad = true) {
+  PretendRanks ranks(rank, world);
+  lighter::internal::set_pad_shards(pad);
+  auto l = loader(std::make_shared<IndexDataset>(10), std::move(options));
+  const auto ids = ids_of(epoch(*l, epoch_index));
+  CHECK(l->num_batches() == static_cast<int64_t>(epoch(*l, epoch_index).size()));
+  return ids;
+}
+}  // namespace
+
+TEST_CASE("DataLoader shards like DistributedSampler: every world-th sample of the padded order") {
+  // 10 samples on 3 ranks: padded to 12 with the order's first two; rank r takes r, r+3, ...
+  CHECK(shard_ids(0, 3, {{"batch_size", 2}}, 0) == std::vector<int64_t>{0, 3, 6, 9});
+  CHECK(shard_ids(1, 3, {{"batch_size", 2}}, 0) == std::vector<int64_t>{1, 4, 7, 0});
+  CHECK(shard_ids(2, 3, {{"batch_size", 2}}, 0) == std::vector<int64_t>{2, 5, 8, 1});
+  // drop_last cuts the order to 9 and drops incomplete batches.
+  CHECK(shard_ids(2, 3, {{"batch_size", 2}, {"drop_last", true}}, 0) == std::vector<int64_t>{2, 5});
+  // Shuffled: the ranks split the one-process order of the epoch between them.
+  auto one = ids_of(epoch(*loader(std::make_shared<IndexDataset>(10), {{"batch_size", 4}, {"shuffle", true}, {"seed", 5}}), 3));
+  for (int64_t rank = 0; rank < 2; ++rank) {
+    const auto mine = shard_ids(rank, 2, {{"batch_size", 4}, {"shuffle", true}, {"seed", 5}}, 3);
+    std::vector<int64_t> expected;
+    for (size_t i = static_cast<size_t>(rank); i < one.size(); i += 2) expected.push_back(one[i]);
+    CHECK(mine == expected);
+  }
+  // Predict hands every sample out once (UnrepeatedDistributedSampler): 4, 3 and 3 samples.
+  CHECK(shard_ids(0, 3, {{"batch_size", 2}}, 0, false) == std::vector<int64_t>{0, 3, 6, 9});
+  CHECK(shard_ids(1, 3, {{"batch_size", 2}}, 0, false) == std::vector<int64_t>{1, 4, 7});
+  CHECK(shard_ids(2, 3, {{"batch_size", 2}}, 0, false) == std::vector<int64_t>{2, 5, 8});
+}
+
+TEST_CASE("DataLoader: ranks draw their random transforms apart") {
+  auto noise_of = [](int64_t rank) {
+    PretendRanks ranks(rank, 2);
+    auto l = loader(std::make_shared<IndexDataset>(8), {{"batch_size", 4}, {"seed", 1}});
+    return epoch(*l, 0).front().tensor("noise").clone();
+  };
+  CHECK_FALSE(torch::equal(noise_of(0), noise_of(1)));
 }

@@ -3,9 +3,12 @@
 #include "support/plugin_harness.hpp"  // first: it tames libtorch's CHECK macro for Catch
 
 #include <catch2/catch.hpp>
+#include <lighter/dist.hpp>
 #include <lighter/meters.hpp>
 
 #include <cmath>
+
+#include "internal.hpp"
 
 using lighter::danling::AverageMeter;
 using lighter::danling::AverageMeters;
@@ -255,4 +258,30 @@ TEST_CASE("StreamMetrics preprocesses once per update for all its meters", "[sdk
   metrics.reset();
   CHECK(std::isnan(metrics.avg().at("acc")));
   CHECK(metrics.size() == 3);
+}
+
+namespace {
+// Rank 0 of two, where the other rank's meter holds sum 10 over count 2.
+class OtherRankHolds : public lighter::internal::Collectives {
+ public:
+  OtherRankHolds() { lighter::internal::set_collectives(this); }
+  ~OtherRankHolds() override { lighter::internal::set_collectives(nullptr); }
+  int64_t rank() const override { return 0; }
+  int64_t size() const override { return 2; }
+  void all_reduce(torch::Tensor& tensor, lighter::dist::ReduceOp) override {
+    tensor.add_(torch::tensor({10.0, 2.0}, tensor.options()));
+  }
+  torch::Tensor all_gather_cat(const torch::Tensor& tensor) override { return tensor; }
+  void barrier() override {}
+};
+}  // namespace
+
+TEST_CASE("AverageMeter without a reducer all-reduces over the run's ranks") {
+  lighter::danling::AverageMeter meter;
+  meter.update(2.0, 2);
+  CHECK(meter.avg() == Approx(2.0));
+  OtherRankHolds ranks;
+  CHECK(meter.avg() == Approx((4.0 + 10.0) / (2 + 2)));
+  CHECK(meter.bat() == Approx((4.0 + 10.0) / (2 + 2)));
+  CHECK(meter.val() == 2.0);  // val stays this rank's own
 }

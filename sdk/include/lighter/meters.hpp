@@ -15,8 +15,8 @@
 namespace lighter::danling {
 
 // Sums a float64 tensor elementwise over all processes (an all-reduce) and returns the result.
-// Unset (the default) means one process: bat equals val, avg is local. There is no
-// multi-process path in lighter yet; this is where one plugs in.
+// Unset (the default): torch.distributed's all-reduce over the run's ranks (lighter::dist); in
+// one process bat equals val and avg is local.
 using Reducer = std::function<torch::Tensor(const torch::Tensor&)>;
 
 // Running val / avg / sum / count of scalars, or of tensors elementwise.

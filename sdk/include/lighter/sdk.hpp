@@ -3,6 +3,7 @@
 #include "lighter/args.hpp"
 #include "lighter/callback.hpp"
 #include "lighter/data.hpp"
+#include "lighter/dist.hpp"
 #include "lighter/log.hpp"
 #include "lighter/logger.hpp"
 #include "lighter/meters.hpp"
