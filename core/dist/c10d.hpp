@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -17,9 +18,14 @@ namespace lighter::host::c10d_compat {
 
 using Group = c10::intrusive_ptr<c10d::ProcessGroup>;
 
+// ProcessGroup::Work in 1.13, c10d::Work in 2.x.
+using Work = decltype(std::declval<c10d::ProcessGroup&>().barrier());
+
 struct Handles {
   c10::intrusive_ptr<c10d::Store> store;
   Group group;
+  Work pending_flag;           // Session::any_deferred's all-reduce in flight
+  torch::Tensor pending_value;
 };
 
 inline Group make_gloo_group(const c10::intrusive_ptr<c10d::Store>& store, int rank, int size,

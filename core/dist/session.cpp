@@ -56,7 +56,14 @@ Session::Session(const ClusterEnv& env, std::chrono::seconds timeout) : env_(env
   spdlog::debug("DDP: rank {} of {} joined at {} (Gloo)", env_.global_rank, env_.world_size, where);
 }
 
-Session::~Session() = default;
+Session::~Session() {
+  if (handles_ && handles_->pending_flag) {
+    try {
+      handles_->pending_flag->wait();
+    } catch (...) {  // a peer is gone: nothing left to agree on
+    }
+  }
+}
 
 void Session::fail(const char* what, const std::string& cause) const {
   throw std::runtime_error(
@@ -117,6 +124,27 @@ bool Session::any(bool flag) {
   torch::Tensor value = torch::tensor({flag ? 1 : 0}, torch::kInt);
   all_reduce(value, lighter::dist::ReduceOp::Max);
   return value.item<int>() != 0;
+}
+
+bool Session::any_deferred(bool flag, bool last) {
+  return guard("an all-reduce of the ranks' stop flags", [&] {
+    c10d_compat::Handles& h = *handles_;
+    bool answer = false;
+    auto collect = [&] {
+      if (!h.pending_flag) return;
+      h.pending_flag->wait();
+      h.pending_flag = {};
+      answer = answer || h.pending_value.item<int>() != 0;
+    };
+    collect();
+    h.pending_value = torch::tensor({flag ? 1 : 0}, torch::kInt);
+    std::vector<torch::Tensor> tensors{h.pending_value};
+    c10d::AllreduceOptions options;
+    options.reduceOp = c10d::ReduceOp::MAX;
+    h.pending_flag = h.group->allreduce(tensors, options);
+    if (last) collect();
+    return answer;
+  });
 }
 
 std::string Session::share(const std::string& name, const std::string& value) {

@@ -34,6 +34,10 @@ class Session : public lighter::internal::Collectives {
   void all_reduce(torch::Tensor& tensor, lighter::dist::ReduceOp op) override;
   torch::Tensor all_gather_cat(const torch::Tensor& tensor) override;
   void barrier() override;
+  // any() with one call of delay, so waiting for the answer overlaps the caller's work: the
+  // answer for this call's flag comes from the next call; `last` also waits for this one.
+  // Every rank must make the same calls.
+  bool any_deferred(bool flag, bool last);
   // Rank 0's values of `tensors` on every rank, in place (weights and buffers at the start).
   void broadcast(const std::vector<torch::Tensor>& tensors);
   // True on every rank when `flag` is true on any (a stop request, an interrupt).

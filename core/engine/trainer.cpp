@@ -76,8 +76,11 @@ void PlTrainer::barrier() {
   if (session_) session_->barrier();
 }
 
-void PlTrainer::check_interrupt_all() {
-  if (session_ ? session_->any(interrupt_requested()) : interrupt_requested()) throw Interrupted();
+void PlTrainer::check_interrupt_all(bool last) {
+  if (!session_) return check_interrupt();
+  // The flags travel while the next step computes, so every rank stops after the same step,
+  // one step after the signal; `last` (a loop's end) collects the one still travelling.
+  if (session_->any_deferred(interrupt_requested(), last)) throw Interrupted();
 }
 
 std::map<std::string, double> PlTrainer::finish_epoch(LogStore::Loop loop) {
@@ -280,6 +283,7 @@ void PlTrainer::train_epoch(Model& model, DataLoader& loader) {
     if (options_.max_steps >= 0 && progress_.global_step >= options_.max_steps) break;
     check_interrupt_all();
   }
+  check_interrupt_all(/*last=*/true);
   reporter_.finish();
   throw_if_loss_was_nonfinite();
   scheduler_step_pending_ = true;

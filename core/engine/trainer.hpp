@@ -133,7 +133,7 @@ class PlTrainer : public lighter::Trainer {
   int64_t batches(const DataLoader& loader, const BatchLimit& limit) const;
   Dict to_device(const Dict& batch) const;
   // check_interrupt() agreed by every rank, so all stop after the same step.
-  void check_interrupt_all();
+  void check_interrupt_all(bool last = false);
   std::map<std::string, double> finish_epoch(LogStore::Loop loop);
   void send_to_loggers(const std::map<std::string, double>& values, std::optional<int64_t> epoch);
 

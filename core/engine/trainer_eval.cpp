@@ -39,6 +39,7 @@ std::map<std::string, double> PlTrainer::evaluate(Model& model, DataLoader& load
     reporter_.update(batch_idx + 1, "");
     check_interrupt_all();
   }
+  check_interrupt_all(/*last=*/true);
   reporter_.finish();
   call_hooks(val ? "on_validation_epoch_end" : "on_test_epoch_end", model, [&](Hooks& h) { val ? h.on_validation_epoch_end(*this, model) : h.on_test_epoch_end(*this, model); });
   auto results = finish_epoch(LogStore::Eval);
