@@ -4,10 +4,12 @@
 #undef CHECK
 
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 
 #include "support/host_runner.hpp"
 
@@ -281,4 +283,35 @@ TEST_CASE("DDP: lighter's two ranks end with the weights PyTorch's DistributedDa
   REQUIRE(std::sscanf(differences.c_str(), "%lf %lf", &from_reference, &from_init) == 2);
   CHECK(from_reference < 1e-5);
   CHECK(from_init > 1e-2);  // and training did move the weights
+}
+
+TEST_CASE("DDP: predict hands every sample to one rank and CsvWriter merges the ranks' files into one", "[ddp][writers]") {
+  TempDir dir;
+  const std::string odd = "data::val_dataloader::dataset::num_samples=63";  // predict reads the same dataset
+  REQUIRE(fit(dir, {{odd, "trainer::max_epochs=1"}}).exit_code == 0);
+  auto predict = [&](const std::string& file, std::vector<std::string> extra) {
+    std::vector<std::string> args = {"predict", kSynthetic, odd, "--ckpt_path", "last",
+                                     "trainer::callbacks=[{_target_=\"lighter.callbacks.CsvWriter\", path=\"" + file +
+                                         "\", keys=[\"id\", \"target\"]}]"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto run = run_host(args, dir.path());
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    std::vector<std::string> lines;
+    std::istringstream in(read_text(dir / file));
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  };
+  auto one = predict("one.csv", {});
+  auto two = predict("two.csv", kTwoRanks);
+  REQUIRE(one.size() == 64);  // header + 63 samples, each once (no DistributedSampler padding)
+  REQUIRE(two.size() == 64);
+  CHECK(one.front() == two.front());
+  // Rank 0's rows (samples 0, 2, 4, ...) then rank 1's, as Lightning's writers merge them.
+  CHECK(two[1].rfind("0,", 0) == 0);
+  CHECK(two[33].rfind("1,", 0) == 0);
+  std::sort(one.begin() + 1, one.end());
+  std::sort(two.begin() + 1, two.end());
+  CHECK(one == two);
+  CHECK_FALSE(fs::exists(dir / "two.tmp_rank1.csv"));
 }
