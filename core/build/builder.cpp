@@ -170,6 +170,28 @@ ObjectPtr Builder::build_default(const std::string& target, const std::string& p
   return build_node(empty, path, kind, target);
 }
 
+ObjectPtr Builder::build_metric_collection(const cfg::Node& metrics, const std::string& path) {
+  if (auto it = built_.find(path); it != built_.end()) return it->second;
+  static const std::string kCollection = "torchmetrics.MetricCollection";
+  const ComponentEntry* entry = registry_.find(kCollection);
+  if (!entry)
+    throw cfg::ConfigError("a list of metrics is made a " + kCollection + ", which no loaded plugin provides", path,
+                           metrics.loc, "give one metric, or load the torchmetrics plugin");
+  const cfg::Node table = cfg::Node::make_table(
+      {{"_target_", cfg::Node::make_string(kCollection, metrics.loc)}, {"metrics", metrics}}, metrics.loc);
+  enter(path, metrics.loc);
+  ObjectPtr object;
+  try {
+    object = construct(table, path, *entry);
+  } catch (...) {
+    leave();
+    throw;
+  }
+  leave();
+  built_[path] = object;
+  return object;
+}
+
 Value Builder::to_value(const cfg::Node& node, const std::string& path) {
   if (++values_made_ > cfg::kMaxCopiedValues)
     throw cfg::ConfigError("references copy more than " + std::to_string(cfg::kMaxCopiedValues) +

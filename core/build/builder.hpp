@@ -32,6 +32,9 @@ class Builder {
   // A component of type `target` with all its defaults, not from the config (the trainer's
   // default logger and checkpoint callback); `path` names it in messages.
   ObjectPtr build_default(const std::string& target, const std::string& path, Kind kind);
+  // Lighter's plain list (or table) of metrics where one metric is expected: a
+  // torchmetrics.MetricCollection of them, built once for `path`.
+  ObjectPtr build_metric_collection(const cfg::Node& metrics, const std::string& path);
   // The plain value at `path` with references resolved.
   Value plain(const std::string& path);
   bool exists(const std::string& path) const;

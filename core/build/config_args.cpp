@@ -7,7 +7,7 @@
 namespace lighter::host {
 
 ConfigArgs::ConfigArgs(Builder& builder, const cfg::Node& table, const std::string& path, const ComponentInfo& info)
-    : Args(info.name, path) {
+    : Args(info.name, path), none_means_default_(info.name == "pytorch_lightning.Trainer") {
   for (const auto& param : info.params) resolve(builder, table.find(param.name), param, table);
   if (info.positional) resolve(builder, table.find("_args_"), *info.positional, table);
 }
@@ -18,8 +18,15 @@ void ConfigArgs::resolve(Builder& builder, const cfg::Node* node, const Param& p
     values_[param.name] = param.default_value.value_or(Value());
     return;
   }
+  if (take_null(builder, *node, param, key_path)) return;
   if (param.component_kind) {
     const auto resolved = builder.follow(*node, key_path);
+    const bool plain_group = resolved.node->is_array() || (resolved.node->is_table() && !builder.is_component(*resolved.node));
+    if (*param.component_kind == Kind::Metric && plain_group && !accepts(param.type, Type::List | Type::Table)) {
+      objects_[param.name] = builder.build_metric_collection(*resolved.node, resolved.path);
+      values_[param.name] = Value();
+      return;
+    }
     const bool list_given = resolved.node->is_array() && accepts(param.type, Type::List);
     const bool component_given = builder.is_component(*resolved.node) && accepts(param.type, Type::Component);
     if (list_given) {
@@ -57,6 +64,23 @@ void ConfigArgs::resolve(Builder& builder, const cfg::Node* node, const Param& p
   Value value = builder.to_value(*node, key_path);
   check_value(value, param, key_path, node->loc);
   values_[param.name] = std::move(value);
+}
+
+// null (YAML's null, a `null` override) is Python's None: taken where the parameter accepts None
+// or its default is None, and by the Trainer, where None means "the default".
+bool ConfigArgs::take_null(Builder& builder, const cfg::Node& node, const Param& param, const std::string& key_path) {
+  if (!builder.follow(node, key_path).node->is_null() || accepts(param.type, Type::Null)) return false;
+  if (param.default_value && (param.default_value->is_null() || none_means_default_)) {
+    values_[param.name] = *param.default_value;
+    return true;
+  }
+  const std::string expected = type_description(param.type);
+  const std::string hint = accepts(param.type, Type::List)
+                               ? "null is not a list: to drop the key write ~" + key_path + ", for an empty list []"
+                               : param.required() ? param.name + " is required: give it " + cfg::with_article(expected)
+                                                  : "leave " + param.name + " out for its default " +
+                                                        param.default_value->repr();
+  throw cfg::ConfigError("expected " + expected + ", got null (None)", key_path, node.loc, hint);
 }
 
 void ConfigArgs::undeclared(const std::string& key) const {

@@ -22,12 +22,14 @@ class ConfigArgs : public Args {
 
  private:
   void resolve(Builder& builder, const cfg::Node* node, const Param& param, const cfg::Node& table);
+  bool take_null(Builder& builder, const cfg::Node& node, const Param& param, const std::string& key_path);
   [[noreturn]] void undeclared(const std::string& key) const;
 
   std::map<std::string, Value> values_;
   std::map<std::string, ObjectPtr> objects_;
   std::map<std::string, std::vector<ObjectPtr>> lists_;
   std::map<std::string, std::vector<std::string>> names_;  // keys of tables of components
+  bool none_means_default_ = false;  // Lightning's Trainer: every None argument means its default
 };
 
 }  // namespace lighter::host

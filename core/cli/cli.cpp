@@ -4,6 +4,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -26,21 +27,24 @@ namespace {
 
 const char* const kUsage =
     "usage: lighter-host fit|validate|test|predict INPUT... [--ckpt_path P] [--weights_only]\n"
-    "                    [--verbose] [--return_predictions] [--print-config] [--dry-run]\n"
+    "                    [--verbose] [--return_predictions] [--print-config [--format toml|yaml]]\n"
+    "                    [--dry-run]\n"
     "       lighter-host plugins [--describe NAME]\n"
     "       lighter-host --help | --version\n";
 
 const char* const kHelp =
     "\n"
-    "INPUT is a TOML config file or an override `key::path=VALUE`; `a.toml,b.toml` equals\n"
-    "`a.toml b.toml`. Inputs apply left to right. `=key::path=VALUE` replaces, `~key::path` deletes.\n"
+    "INPUT is a config file (TOML, or YAML: .yaml/.yml) or an override `key::path=VALUE`;\n"
+    "`a.toml,b.yaml` equals `a.toml b.yaml`. Inputs apply left to right. `=key::path=VALUE`\n"
+    "replaces, `~key::path` deletes, `key::path=null` sets None.\n"
     "\n"
     "Stage options:\n"
     "  --ckpt_path P         checkpoint to start from: last, best or a path (args::<stage>::ckpt_path)\n"
     "  --weights_only        load only the model weights from the checkpoint\n"
     "  --verbose             print the results table (validate, test; on by default)\n"
     "  --return_predictions  keep predict outputs in memory (predict; on by default)\n"
-    "  --print-config        print the merged config as TOML and exit\n"
+    "  --print-config        print the merged config and exit (in the first config file's format)\n"
+    "  --format toml|yaml    the format --print-config prints\n"
     "  --dry-run             build every component (catching config errors) without running\n"
     "\n"
     "Exit codes: 0 success, 2 usage or config error (nothing run), 1 runtime failure,\n"
@@ -58,18 +62,43 @@ void setup_logging() {
   const char* debug = std::getenv("LIGHTER_DEBUG");
   logger->set_level(debug && std::string(debug) != "0" && *debug ? spdlog::level::debug : spdlog::level::info);
   spdlog::set_default_logger(logger);
+  cfg::set_warning_sink([](const std::string& message) { spdlog::warn("{}", message); });
 }
 
-int stage_command(const std::string& stage, const std::vector<std::string>& rest) {
+const std::vector<std::string> kStageFlags{"--ckpt_path", "--weights_only", "--verbose", "--return_predictions",
+                                           "--print-config", "--format", "--dry-run", "--help"};
+
+// Flags are accepted with '-' or '_' between words (`--ckpt-path`, `--dry_run`), as each is
+// written somewhere in Lightning's and Lighter's documentation.
+std::string canonical_flag(const std::string& arg) {
+  if (arg.rfind("--", 0) != 0) return arg;
+  const size_t equals = arg.find('=');
+  std::string name = arg.substr(0, equals);
+  for (const std::string& known : kStageFlags) {
+    std::string a = name, b = known;
+    std::replace(a.begin(), a.end(), '-', '_');
+    std::replace(b.begin(), b.end(), '-', '_');
+    if (a == b) name = known;
+  }
+  return equals == std::string::npos ? name : name + arg.substr(equals);
+}
+
+int stage_command(const std::string& stage, const std::vector<std::string>& raw) {
   po::options_description options;
   options.add_options()("inputs", po::value<std::vector<std::string>>()->multitoken(), "")(
       "ckpt_path", po::value<std::string>(), "")("weights_only", "")("verbose", "")("return_predictions", "")(
-      "print-config", "")("dry-run", "")("help,h", "");
+      "print-config", "")("format", po::value<std::string>(), "")("dry-run", "")("help,h", "");
   po::positional_options_description positional;
   positional.add("inputs", -1);
+  std::vector<std::string> rest;
+  for (const std::string& arg : raw) rest.push_back(canonical_flag(arg));
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(rest).options(options).positional(positional).run(), vm);
+  } catch (const po::unknown_option& e) {
+    const std::string flag = e.get_option_name();
+    const std::string hint = cfg::suggest(flag, kStageFlags);
+    throw UsageError("unknown option '" + flag + "'" + (hint.empty() ? "" : " (" + hint + ")"));
   } catch (const po::error& e) {
     throw UsageError(std::string(e.what()));
   }
@@ -87,6 +116,13 @@ int stage_command(const std::string& stage, const std::vector<std::string>& rest
   if (vm.count("verbose")) flags.verbose = true;
   if (vm.count("return_predictions")) flags.return_predictions = true;
   flags.print_config = vm.count("print-config") > 0;
+  if (vm.count("format")) {
+    const std::string format = vm["format"].as<std::string>();
+    if (format != "toml" && format != "yaml")
+      throw UsageError("--format takes toml or yaml, got '" + format + "'");
+    if (!flags.print_config) throw UsageError("--format applies to --print-config");
+    flags.print_format = format;
+  }
   flags.dry_run = vm.count("dry-run") > 0;
   return run_stage(stage, vm["inputs"].as<std::vector<std::string>>(), flags);
 }

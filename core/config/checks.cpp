@@ -10,11 +10,6 @@ namespace lighter::cfg {
 namespace {
 
 void reject_python_only(const Node& node, const std::string& path) {
-    if (node.is_string() && !node.as_string().empty() && node.as_string().front() == '$') {
-        throw ConfigError("`$` expressions are Python-only and not supported; write the value directly, "
-                          "or use `@path` for a reference",
-                          path, node.loc);
-    }
     if (node.is_array()) {
         for (size_t i = 0; i < node.array().size(); ++i)
             reject_python_only(node.array()[i], join_key_path(path, std::to_string(i)));

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/node.hpp"
+#include "config/parse.hpp"  // Format
 
 namespace lighter::cfg {
 
@@ -45,19 +46,28 @@ void merge_into(Node& base, const Node& overlay);
 // An override whose path goes through a macro ("data::x=1" where data = "%data.toml::data")
 // expands that macro first, so it edits the copy. Then expand_macros and check_python_only run
 // on the result.
-Node load_inputs(const std::vector<std::string>& inputs);
+// `first_format`, when given, gets the format of the first config file (the run writes its
+// config in it). After the macros: relative references made absolute, `$` expressions evaluated.
+Node load_inputs(const std::vector<std::string>& inputs, Format* first_format = nullptr);
 
 // Replaces every string "%a::b" by a copy of the raw config at that path and every
 // "%other.toml::a::b" / "%other.toml" by a copy from that file (the path is relative to
 // the directory of the file holding the macro; for overrides, to the working directory).
-// A path component names a file when it is the first one and ends in ".toml". Macros inside
+// A path component names a file when it is the first one and ends in ".toml", ".yaml" or ".yml".
+// "%::x" is relative to the macro's own table, as "@::x" is (absolute_reference). Macros inside
 // a copied file refer to that file. Cycles, missing files and missing keys are errors.
 void expand_macros(Node& root);
 // Expands only the macros on the way to `path` (its last component excepted).
 void expand_macros_along(Node& root, const std::vector<std::string>& path);
 
-// Rejects Sparkwheel's Python-only features: `$expression` strings, `_mode_` and
-// `_requires_` keys, each with what to write instead.
+// Rewrites every reference string to its absolute form: "@::x" (x in the key's own table),
+// "@::::x" (one table up) and Lighter 0.0.x's "@a#b" (one warning for all of them).
+void absolutize_references(Node& root);
+// The one deprecation warning for `#` separators: where the first was and how many there were.
+void warn_hash_separator(const std::string& first, size_t count);
+
+// Rejects Sparkwheel's Python-only features (`_mode_` and `_requires_` keys), each with what to
+// write instead.
 void check_python_only(const Node& root);
 
 // Top-level keys outside trainer, model, data, args, vars, seed, in order (for a warning).

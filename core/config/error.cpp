@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace lighter::cfg {
 namespace {
@@ -55,6 +56,23 @@ std::string quoted_list(const std::vector<std::string>& items, size_t max) {
     }
     if (items.size() > max) out += ", ... (" + std::to_string(items.size()) + " in all)";
     return out;
+}
+
+namespace {
+WarningSink& warning_sink() {
+    static WarningSink sink;
+    return sink;
+}
+}  // namespace
+
+void set_warning_sink(WarningSink sink) { warning_sink() = std::move(sink); }
+
+void warn(const std::string& message) {
+    if (warning_sink()) return warning_sink()(message);
+    std::string line = "warning: ";
+    line += message;
+    line += '\n';
+    std::fputs(line.c_str(), stderr);
 }
 
 }  // namespace lighter::cfg

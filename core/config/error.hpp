@@ -8,6 +8,7 @@
 //   error: model::x: expected integer, got string
 #pragma once
 
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -44,6 +45,12 @@ using lighter::closest_matches;  // lighter/suggest.hpp
 std::string did_you_mean(const std::vector<std::string>& matches);
 // did_you_mean(closest_matches(word, candidates)).
 std::string suggest(std::string_view word, const std::vector<std::string>& candidates);
+
+// Warnings of the config language (deprecated spellings): the host routes them to its log;
+// without a sink they go to stderr as "warning: ...".
+using WarningSink = std::function<void(const std::string&)>;
+void set_warning_sink(WarningSink sink);
+void warn(const std::string& message);
 
 // "an integer", "a table": the noun with its indefinite article.
 std::string with_article(std::string_view noun);

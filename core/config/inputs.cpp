@@ -3,6 +3,7 @@
 
 #include "config/compose.hpp"
 #include "config/error.hpp"
+#include "config/expression.hpp"
 #include "config/keypath.hpp"
 #include "config/limits.hpp"
 #include "config/parse.hpp"
@@ -35,6 +36,8 @@ std::string shown(const std::string& input) {
 Node parse_override_value(const std::string& text, const std::string& key) {
     check_nesting("value = " + text, kOverride.file);
     check_line_lengths("value = " + text, kOverride.file);
+    // Lighter reads overrides with ast.literal_eval: None is None, and so is YAML's null.
+    if (text == "null" || text == "None" || text == "~") return Node::make_null(kOverride);
     Node value = Node::make_string(text);
     try {
         Node document = parse_string("value = " + text, kOverride.file);
@@ -62,7 +65,11 @@ void apply_override(Node& root, const std::string& input) {
         throw ConfigError("malformed override '" + shown(input) + "': expected KEY=VALUE", {}, kOverride,
                           "write it like a::b=VALUE, =a::b=VALUE or ~a::b");
     }
-    const std::string key(text.substr(0, equals));
+    std::string key(text.substr(0, equals));
+    if (key.find('#') != std::string::npos) {  // Lighter 0.0.x: system#optimizer#lr=0.1
+        warn_hash_separator("override '" + shown(input) + "'", 1);
+        key = absolute_reference(key, "", kOverride);
+    }
     const std::vector<std::string> path = split_key_path(key);
     check_key_path_length(path.size(), "the key path of override '" + shown(input) + "'", kOverride);
     if (path.empty() || std::any_of(path.begin(), path.end(), [](const auto& part) { return part.empty(); })) {
@@ -102,16 +109,24 @@ std::vector<std::string> split_commas(const std::string& input) {
 
 }  // namespace
 
-Node load_inputs(const std::vector<std::string>& inputs) {
+Node load_inputs(const std::vector<std::string>& inputs, Format* first_format) {
     Node root = Node::make_table();
+    bool first_file = true;
     for (const std::string& input : inputs) {
         if (is_override(input)) {
             apply_override(root, input);
             continue;
         }
-        for (const std::string& file : split_commas(input)) merge_into(root, parse_file(file, file));
+        for (const std::string& file : split_commas(input)) {
+            Format format = Format::Toml;
+            merge_into(root, parse_file(file, file, &format));
+            if (first_file && first_format) *first_format = format;
+            first_file = false;
+        }
     }
     expand_macros(root);
+    absolutize_references(root);
+    evaluate_expressions(root, [](const std::string& path) { warn_hash_separator(path, 1); });
     check_python_only(root);
     return root;
 }

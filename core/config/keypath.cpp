@@ -1,6 +1,8 @@
 #include "config/keypath.hpp"
 
 #include <charconv>
+
+#include "config/error.hpp"
 #include <utility>
 
 namespace lighter::cfg {
@@ -68,6 +70,33 @@ const Node* find_path(const Node& root, const std::vector<std::string>& parts) {
 
 Node* find_path(Node& root, const std::vector<std::string>& parts) {
     return const_cast<Node*>(find_path(std::as_const(root), parts));
+}
+
+std::string absolute_reference(std::string_view id, std::string_view key_path, const Location& where,
+                               bool* used_hash) {
+    std::string text(id);
+    if (text.find('#') != std::string::npos) {
+        std::string replaced;
+        for (const char c : text) replaced += c == '#' ? std::string(kPathSeparator) : std::string(1, c);
+        text = std::move(replaced);
+        if (used_hash) *used_hash = true;
+    }
+    size_t climbs = 0;
+    std::string_view rest = text;
+    while (rest.substr(0, kPathSeparator.size()) == kPathSeparator) {
+        rest.remove_prefix(kPathSeparator.size());
+        ++climbs;
+    }
+    if (climbs == 0) return text;
+    std::vector<std::string> base = split_key_path(key_path);
+    if (climbs > base.size()) {
+        throw ConfigError("relative reference '" + std::string(id) + "' climbs " + std::to_string(climbs) +
+                              " levels from '" + std::string(key_path) + "', above the top of the config",
+                          std::string(key_path), where,
+                          "'::key' names a key of the same table, each further '::' one table up");
+    }
+    base.resize(base.size() - climbs);
+    return join_key_path(join_key_path(base), rest);
 }
 
 }  // namespace lighter::cfg

@@ -31,4 +31,12 @@ std::optional<size_t> resolve_index(long long index, size_t size);
 const Node* find_path(const Node& root, const std::vector<std::string>& parts);
 Node* find_path(Node& root, const std::vector<std::string>& parts);
 
+// The absolute key path that the id of an `@` reference or `%` macro (the text after the sigil)
+// names when it is written at `key_path`. A relative id starts with "::": "::x" is x in the key's
+// own table, every further "::" climbs one table ("::::x" is x in the parent table). Lighter
+// 0.0.x's "#" separator is read as "::" and sets `*used_hash` (for a deprecation warning).
+// Absolute ids come back unchanged; climbing above the root is a ConfigError at `where`.
+std::string absolute_reference(std::string_view id, std::string_view key_path, const Location& where,
+                               bool* used_hash = nullptr);
+
 }  // namespace lighter::cfg

@@ -20,8 +20,9 @@ bool is_macro(const Node& node) {
 
 bool names_file(const std::string& component) {
     constexpr std::string_view suffix = ".toml";
-    return component.size() > suffix.size() &&
-           component.compare(component.size() - suffix.size(), suffix.size(), suffix) == 0;
+    const bool toml = component.size() > suffix.size() &&
+                      component.compare(component.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return toml || is_yaml_name(component);
 }
 
 // Expands macros in place. A document is the composed config or a file a macro named; a
@@ -82,7 +83,7 @@ private:
     void expand_macro(const Document& doc, const std::string& path, Node& macro) {
         const std::string text = macro.as_string();
         enter(doc, path, macro);
-        std::vector<std::string> parts = macro_parts(text, path, macro.loc);
+        std::vector<std::string> parts = macro_parts(absolute_macro(text, path, macro.loc), path, macro.loc);
         Document source = doc;
         if (names_file(parts.front())) {
             source = load_file(parts.front(), text, path, macro.loc);
@@ -133,9 +134,17 @@ private:
         }
     }
 
+    // "%::x" -> "%a::x" for a macro at a::m; "%a#b" -> "%a::b" (with the deprecation warning).
+    static std::string absolute_macro(const std::string& text, const std::string& path, const Location& where) {
+        bool used_hash = false;
+        const std::string absolute = absolute_reference(std::string_view(text).substr(1), path, where, &used_hash);
+        if (used_hash) warn_hash_separator(path + " ('" + text + "')", 1);
+        return "%" + absolute;
+    }
+
     static std::vector<std::string> macro_parts(const std::string& text, const std::string& path,
                                                 const Location& where) {
-        const std::string hint = "write it like '%a::b' or '%other.toml::a::b'";
+        const std::string hint = "write it like '%a::b', '%::sibling' or '%other.yaml::a::b'";
         std::vector<std::string> parts = split_key_path(std::string_view(text).substr(1));
         if (parts.empty()) throw ConfigError("macro '%' names nothing", path, where, hint);
         for (const std::string& part : parts) {

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <toml.hpp>
 #include <tuple>
@@ -243,7 +244,7 @@ Node parse_string(std::string_view text, std::string display_name) {
     return root;
 }
 
-Node parse_file(const std::filesystem::path& path, std::string display_name) {
+Node parse_file(const std::filesystem::path& path, std::string display_name, Format* format) {
     const Location where{display_name};
     if (const std::string problem = config_file_problem(path); !problem.empty())
         throw ConfigError("cannot read config file (" + problem + ")", {}, where);
@@ -260,7 +261,22 @@ Node parse_file(const std::filesystem::path& path, std::string display_name) {
     if (content.size() > kMaxConfigBytes)
         throw ConfigError("cannot read config file (" + too_large("more than " + std::to_string(kMaxConfigBytes)) + ")",
                           {}, where);
-    return parse_string(content, std::move(display_name));
+    if (format) *format = is_yaml_name(display_name) ? Format::Yaml : Format::Toml;
+    if (is_yaml_name(display_name)) return parse_yaml_string(content, std::move(display_name));
+    try {
+        return parse_string(content, display_name);
+    } catch (const OutOfRangeError&) {
+        throw;
+    } catch (const ConfigError&) {
+        std::optional<Node> yaml;
+        try {
+            yaml = parse_yaml_string(content, display_name);
+        } catch (const ConfigError&) {
+        }
+        if (!yaml || yaml->table().empty()) throw;
+        if (format) *format = Format::Yaml;
+        return *yaml;
+    }
 }
 
 }  // namespace lighter::cfg

@@ -1,4 +1,4 @@
-// TOML text -> Node, keeping the author's key order and the location of every value.
+// TOML or YAML text -> Node, keeping the author's key order and the location of every value.
 #pragma once
 
 #include <filesystem>
@@ -16,7 +16,22 @@ namespace lighter::cfg {
 // it is not a regular file or larger than kMaxConfigBytes) and "error: run.toml:2:5: <toml11's
 // reason>" for malformed TOML. Also rejected: date/time values (quote them as strings),
 // nesting deeper than kMaxNesting, integers beyond 64 bits and floats beyond the double range.
-Node parse_file(const std::filesystem::path& path, std::string display_name);
+//
+// A file named *.yaml / *.yml is YAML (parse_yaml_string); any other is TOML, unless it is not
+// valid TOML but is a YAML mapping: then it is read as YAML (a config.yaml saved under another
+// name never yields a TOML syntax error). `format`, when given, says which it was.
+enum class Format { Toml, Yaml };
+Node parse_file(const std::filesystem::path& path, std::string display_name, Format* format = nullptr);
+
+// True for names ending in .yaml or .yml.
+bool is_yaml_name(std::string_view name);
+
+// YAML as PyYAML's safe_load reads Lighter's configs: null is Node null, yes/no/on/off are
+// booleans, `<<` merges; `1e-3` is a float (PyYAML would leave it a string). The document must be
+// one mapping. Errors carry file:line:column; tags other than YAML's own are refused.
+Node parse_yaml_string(std::string_view text, std::string display_name);
+// What an unquoted YAML scalar means: null, a boolean, a number or the string itself.
+Node resolve_yaml_plain(const std::string& text);
 
 // A number literal beyond 64-bit integers or doubles: thrown by the parsers above. The
 // override parser lets it through where it takes other malformed text as a plain string.

@@ -180,13 +180,15 @@ void finalize_after_failure(PlTrainer& trainer, const std::string& status) {
 }  // namespace
 
 int run_stage(const std::string& stage, const std::vector<std::string>& inputs, const StageFlags& flags) {
-  cfg::Node config = cfg::load_inputs(inputs);
+  cfg::Format format = cfg::Format::Toml;
+  cfg::Node config = cfg::load_inputs(inputs, &format);
   apply_flags(config, stage, flags);
   const StageArgs stage_args = read_stage_args(config, stage);
   for (const auto& key : cfg::unknown_top_level_keys(config))
     spdlog::warn("top-level key '{}' has no meaning to lighter (kept, usable as a macro source)", key);
   if (flags.print_config) {
-    std::fputs(cfg::to_toml(expand_plain_references(config)).c_str(), stdout);
+    const bool yaml = flags.print_format ? *flags.print_format == "yaml" : format == cfg::Format::Yaml;
+    std::fputs(cfg::to_text(expand_plain_references(config), yaml ? cfg::Format::Yaml : cfg::Format::Toml).c_str(), stdout);
     return 0;
   }
 
@@ -217,14 +219,17 @@ int run_stage(const std::string& stage, const std::vector<std::string>& inputs, 
     else load_model_state(*model, checkpoint->checkpoint, file);
   }
   check_interrupt(kBeforeRun);
-  const std::string config_toml = cfg::to_toml(config);
+  // TOML has no null: a TOML run whose config holds one (a `null` override) is saved as YAML.
+  if (format == cfg::Format::Toml && cfg::holds_null(config)) format = cfg::Format::Yaml;
+  const std::string config_file = format == cfg::Format::Yaml ? "config.yaml" : "config.toml";
+  const std::string config_toml = cfg::to_text(config, format);
   trainer->set_config(config_to_ivalue(config));
   if (trainer->options().fast_dev_run == 0) {
     std::filesystem::path dir;
     if (trainer->global_rank() == 0) {
       dir = create_run_dir(trainer->options().default_root_dir);
       try {
-        write_file_atomic(dir / "config.toml", config_toml);
+        write_file_atomic(dir / config_file, config_toml);
       } catch (...) {
         std::error_code ignored;
         std::filesystem::remove(dir, ignored);  // still empty: no run directory without its config

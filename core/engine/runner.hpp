@@ -12,6 +12,7 @@ struct StageFlags {
   std::optional<std::string> ckpt_path;
   std::optional<bool> weights_only, verbose, return_predictions;
   bool print_config = false;
+  std::optional<std::string> print_format;  // "toml" | "yaml"; default: the first file's format
   bool dry_run = false;
 };
 

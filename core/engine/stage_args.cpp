@@ -61,8 +61,9 @@ StageArgs read_stage_args(const cfg::Node& root, const std::string& stage) {
       if (std::find(keys.begin(), keys.end(), key) == keys.end())
         throw cfg::ConfigError("unknown argument of Trainer." + name + "()", path, value.loc,
                                cfg::suggest(key, keys).empty() ? "it accepts " + cfg::quoted_list(keys) : cfg::suggest(key, keys));
+      if (value.is_null()) continue;  // None: the stage's default, as in Lightning
       const bool is_path = key == "ckpt_path";
-      if (is_path ? !(value.is_string() || value.is_null()) : !value.is_bool())
+      if (is_path ? !value.is_string() : !value.is_bool())
         throw cfg::ConfigError(std::string("expected ") + (is_path ? "a string (last, best or a path)" : "true or false") +
                                    ", got " + std::string(value.type_name()),
                                path, value.loc);

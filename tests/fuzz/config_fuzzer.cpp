@@ -1,9 +1,9 @@
 // libFuzzer target for the config language: parse, compose two files, apply overrides, expand
 // macros and references, print. Built and run by tools/fuzz, outside meson (no torch needed).
 //
-// An input is up to three parts separated by a line "----": the text of a.toml, of b.toml, and
+// An input is up to three parts separated by a line "----": the text of a.toml, of b.yaml, and
 // one override per line. The files are written to a scratch directory, so macros (in the files
-// and in overrides) can name them (`%b.toml::x`). A ConfigError is the expected outcome of bad
+// and in overrides) can name them (`%b.yaml::x`). A ConfigError is the expected outcome of bad
 // input; anything else that escapes (another exception, a crash, a sanitizer report, a hang) is
 // a finding.
 #include <unistd.h>
@@ -52,7 +52,7 @@ std::vector<std::string> split_parts(const std::string& input) {
 // Overrides' macros resolve against the working directory: point `%a.toml` and `%b.toml` at the
 // scratch files (the fuzzer itself must not change directory, or it loses its relative paths).
 std::string in_scratch(std::string line) {
-    for (const std::string name : {"%a.toml", "%b.toml"}) {
+    for (const std::string name : {"%a.toml", "%b.yaml"}) {
         const std::string absolute = "%" + (scratch / name.substr(1)).string();
         for (size_t at = line.find(name); at != std::string::npos; at = line.find(name, at + absolute.size()))
             line.replace(at, name.size(), absolute);
@@ -78,8 +78,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::vector<std::string> parts = split_parts(std::string(reinterpret_cast<const char*>(data), size));
     write(scratch / "a.toml", parts[0]);
-    write(scratch / "b.toml", parts[1]);
-    std::vector<std::string> inputs{(scratch / "a.toml").string(), (scratch / "b.toml").string()};
+    write(scratch / "b.yaml", parts[1]);
+    std::vector<std::string> inputs{(scratch / "a.toml").string(), (scratch / "b.yaml").string()};
     size_t start = 0;
     while (start < parts[2].size()) {
         size_t end = parts[2].find('\n', start);
@@ -98,6 +98,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         } catch (const std::invalid_argument&) {
             // null has no TOML form: --print-config reports it
         }
+        // What --print-config --format yaml prints reads back to the same config.
+        const std::string printed = cfg::to_yaml(expanded);
+        if (cfg::to_yaml(cfg::parse_yaml_string(printed, "printed.yaml")) != printed) std::abort();
     } catch (const cfg::ConfigError&) {
     }
     return 0;

@@ -100,7 +100,7 @@ TEST_CASE("config macros: a missing key names the macro and suggests", "[config]
           "error: run.toml:2:5: w: macro '%s::x': 's' is an integer, it has no key 'x'");
     CHECK(expand_error("w = \"%a::::b\"\n") ==
           "error: run.toml:1:5: w: macro '%a::::b': the key path has an empty part "
-          "(write it like '%a::b' or '%other.toml::a::b')");
+          "(write it like '%a::b', '%::sibling' or '%other.yaml::a::b')");
     CHECK_THAT(expand_error("w = \"%\"\n"), Catch::Contains("macro '%' names nothing"));
     CHECK(load_error({kMacros + "/missing.toml"}) ==
           "error: " + kMacros + "/missing.toml:2:11: model::network: macro '%shared.toml::netwrk': " + kMacros +
