@@ -4,6 +4,7 @@
 // a dot (`1e-3`) are read as floats: that is what the author meant, and torch would reject the
 // string. Anything PyYAML's safe loader refuses (python tags) is an error here too.
 #include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <cctype>
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <optional>
 #include <regex>
 #include <sstream>
@@ -99,131 +101,201 @@ std::optional<double> yaml_float(const std::string& text, const std::string& pat
 
 bool is_null_text(const std::string& text) { return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL"; }
 
-class YamlConverter {
-public:
-    explicit YamlConverter(std::string file) : file_(std::move(file)) {}
+// The value kinds YAML's standard tags name; other tags are refused (PyYAML's safe loader does too).
+std::string shown_tag(const std::string& tag) {
+    return tag.rfind(kTagPrefix, 0) == 0 ? "!!" + tag.substr(kTagPrefix.size()) : tag;
+}
 
-    Node convert(const YAML::Node& node, const std::string& path, int depth) {
-        const Location where = location_of(node.Mark(), file_);
-        if (depth > kMaxNesting) {
-            throw ConfigError("lists and mappings nest more than " + std::to_string(kMaxNesting) +
-                                  " levels deep; lighter accepts at most " + std::to_string(kMaxNesting),
-                              path, where, kFlattenHint);
-        }
-        if (++converted_ > kMaxCopiedValues) {
+void check_tag(const std::string& tag, const std::string& kind, const std::string& path, const Location& where) {
+    if (tag.empty() || tag == "?" || tag == "!" || tag == kTagPrefix + kind) return;
+    throw ConfigError("YAML tag '" + shown_tag(tag) + "' is not supported here", path, where,
+                      "remove the tag: a config holds plain values, lists and mappings");
+}
+
+Node plain_scalar(const std::string& text, const std::string& path, const Location& where) {
+    if (is_null_text(text)) return Node::make_null(where);
+    if (const auto flag = yaml_bool(text)) return Node::make_bool(*flag, where);
+    if (const auto integer = yaml_int(text, path, where)) return Node::make_int(*integer, where);
+    if (const auto number = yaml_float(text, path, where)) return Node::make_float(*number, where);
+    return Node::make_string(text, where);
+}
+
+Node tagged_scalar(const std::string& text, const std::string& tag, const std::string& path, const Location& where) {
+    if (tag == "!" || tag == kTagPrefix + "str") return Node::make_string(text, where);
+    if (tag == "?" || tag.empty()) return plain_scalar(text, path, where);
+    const std::string kind = tag.rfind(kTagPrefix, 0) == 0 ? tag.substr(kTagPrefix.size()) : "";
+    const Node value = plain_scalar(text, path, where);
+    if (kind == "float" && value.is_int()) return Node::make_float(static_cast<double>(value.as_int()), where);
+    const bool fits = (kind == "int" && value.is_int()) || (kind == "float" && value.is_number()) ||
+                      (kind == "bool" && value.is_bool()) || (kind == "null" && value.is_null());
+    if (fits) return value;
+    if (kind == "int" || kind == "float" || kind == "bool" || kind == "null")
+        throw ConfigError("'" + text + "' is not a valid " + shown_tag(tag) + " value", path, where);
+    check_tag(tag, "str", path, where);
+    return Node::make_string(text, where);
+}
+
+// Builds Nodes from yaml-cpp's parser events. yaml-cpp 0.7 emits events without end on some
+// malformed documents (`, a`), so the events are counted against the size of the text.
+class TreeBuilder : public YAML::EventHandler {
+public:
+    TreeBuilder(std::string file, std::size_t text_size) : file_(std::move(file)), budget_(4 * text_size + 64) {}
+
+    std::optional<Node> root;
+
+    void OnDocumentStart(const YAML::Mark& mark) override {
+        tick(mark);
+        if (++documents_ > 1)
+            throw ConfigError("the file holds more than one YAML document; a config is one", {}, where(mark),
+                              "remove the '---' separators, or split it into files given one after another");
+    }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+        tick(mark);
+        add(Node::make_null(where(mark)), std::nullopt, anchor, mark);
+    }
+    void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+        tick(mark);
+        const auto it = anchors_.find(anchor);
+        if (it == anchors_.end()) throw ConfigError("an alias names an unknown anchor", path_here(), where(mark));
+        count(size_of(it->second), mark);
+        add(it->second, std::nullopt, 0, mark);
+    }
+    void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor, const std::string& value) override {
+        tick(mark);
+        const bool is_key = !stack_.empty() && stack_.back().is_map && !stack_.back().key;
+        const std::string path = path_here();
+        Node node = is_key ? Node::make_string(value, where(mark)) : tagged_scalar(value, tag, path, where(mark));
+        const bool merge_key = is_key && value == "<<" && tag == "?";
+        add(std::move(node), merge_key ? std::optional<std::string>("<<") : std::optional<std::string>(value), anchor, mark);
+    }
+    void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                         YAML::EmitterStyle::value) override {
+        tick(mark);
+        open(Node::make_array({}, where(mark)), false, tag, "seq", anchor, mark);
+    }
+    void OnSequenceEnd() override { close(); }
+    void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
+                    YAML::EmitterStyle::value) override {
+        tick(mark);
+        open(Node::make_table({}, where(mark)), true, tag, "map", anchor, mark);
+    }
+    void OnMapEnd() override {
+        Frame& frame = stack_.back();
+        for (const Node& source : frame.merges) merge_into_table(frame.node, source, frame.path);
+        close();
+    }
+
+private:
+    struct Frame {
+        Node node;
+        bool is_map;
+        std::string path;
+        YAML::anchor_t anchor;
+        std::optional<std::string> key;  // a map's key waiting for its value
+        Location key_where;
+        std::vector<Node> merges;  // `<<` sources, applied at the end
+    };
+
+    std::string file_;
+    std::size_t budget_;
+    std::size_t events_ = 0;
+    std::size_t values_ = 0;
+    int documents_ = 0;
+    std::vector<Frame> stack_;
+    std::map<YAML::anchor_t, Node> anchors_;
+
+    Location where(const YAML::Mark& mark) const { return location_of(mark, file_); }
+
+    void tick(const YAML::Mark& mark) {
+        if (++events_ > budget_)
+            throw ConfigError("malformed YAML: the parser does not come to an end here", {}, where(mark),
+                              "check the syntax: a config is keys with values, lists and mappings");
+    }
+
+    void count(std::size_t values, const YAML::Mark& mark) {
+        values_ += values;
+        if (values_ > kMaxCopiedValues)
             throw ConfigError("the YAML document holds more than " + std::to_string(kMaxCopiedValues) +
                                   " values once its aliases are expanded",
-                              path, where, kFlattenHint);
-        }
-        switch (node.Type()) {
-            case YAML::NodeType::Null: return null_or_tagged(node, path, where);
-            case YAML::NodeType::Scalar: return scalar(node, path, where);
-            case YAML::NodeType::Sequence: {
-                check_tag(node, "seq", path, where);
-                Node::Array items;
-                for (const YAML::Node& item : node)
-                    items.push_back(convert(item, join_key_path(path, std::to_string(items.size())), depth + 1));
-                return Node::make_array(std::move(items), where);
-            }
-            case YAML::NodeType::Map: return mapping(node, path, where, depth);
-            default: return Node::make_null(where);
-        }
+                              path_here(), where(mark), kFlattenHint);
     }
 
-private:
-    std::string file_;
-    std::size_t converted_ = 0;
-
-    // Only YAML's standard tags have a meaning; PyYAML's safe loader refuses the rest as well.
-    static void check_tag(const YAML::Node& node, const std::string& kind, const std::string& path,
-                          const Location& where) {
-        const std::string& tag = node.Tag();
-        if (tag.empty() || tag == "?" || tag == "!" || tag == kTagPrefix + kind) return;
-        throw ConfigError("YAML tag '" + shown_tag(tag) + "' is not supported here", path, where,
-                          "remove the tag: a config holds plain values, lists and mappings");
+    // The key path the next value gets.
+    std::string path_here() const {
+        if (stack_.empty()) return {};
+        const Frame& frame = stack_.back();
+        if (!frame.is_map) return join_key_path(frame.path, std::to_string(frame.node.array().size()));
+        return frame.key && *frame.key != "<<" ? join_key_path(frame.path, *frame.key) : frame.path;
     }
 
-    static std::string shown_tag(const std::string& tag) {
-        return tag.rfind(kTagPrefix, 0) == 0 ? "!!" + tag.substr(kTagPrefix.size()) : tag;
+    void open(Node node, bool is_map, const std::string& tag, const std::string& kind, YAML::anchor_t anchor,
+              const YAML::Mark& mark) {
+        const std::string path = path_here();
+        if (!stack_.empty() && stack_.back().is_map && !stack_.back().key)
+            throw ConfigError("a mapping key is a list or a mapping; keys must be plain names", path, where(mark));
+        check_tag(tag, kind, path, where(mark));
+        if (static_cast<int>(stack_.size()) >= kMaxNesting)
+            throw ConfigError("lists and mappings nest more than " + std::to_string(kMaxNesting) +
+                                  " levels deep; lighter accepts at most " + std::to_string(kMaxNesting),
+                              path, where(mark), kFlattenHint);
+        count(1, mark);
+        stack_.push_back(Frame{std::move(node), is_map, path, anchor, std::nullopt, {}, {}});
     }
 
-    static Node null_or_tagged(const YAML::Node& node, const std::string& path, const Location& where) {
-        if (node.Tag() == kTagPrefix + "str") return Node::make_string("", where);
-        check_tag(node, "null", path, where);
-        return Node::make_null(where);
+    void close() {
+        Frame frame = std::move(stack_.back());
+        stack_.pop_back();
+        const Location at = frame.node.loc;
+        add(std::move(frame.node), std::nullopt, frame.anchor, YAML::Mark::null_mark(), at);
     }
 
-    static Node scalar(const YAML::Node& node, const std::string& path, const Location& where) {
-        const std::string& text = node.Scalar();
-        const std::string& tag = node.Tag();
-        if (tag == "!" || tag == kTagPrefix + "str") return Node::make_string(text, where);
-        if (tag == "?") return plain_scalar(text, path, where);
-        const std::string kind = tag.rfind(kTagPrefix, 0) == 0 ? tag.substr(kTagPrefix.size()) : "";
-        const Node value = plain_scalar(text, path, where);
-        const bool fits = (kind == "int" && value.is_int()) || (kind == "float" && value.is_number()) ||
-                          (kind == "bool" && value.is_bool()) || (kind == "null" && value.is_null());
-        if (kind == "float" && value.is_int()) return Node::make_float(static_cast<double>(value.as_int()), where);
-        if (fits) return value;
-        if (kind == "int" || kind == "float" || kind == "bool" || kind == "null")
-            throw ConfigError("'" + text + "' is not a valid " + shown_tag(tag) + " value", path, where);
-        check_tag(node, "str", path, where);
-        return Node::make_string(text, where);
-    }
-
-public:
-    static Node plain_scalar(const std::string& text, const std::string& path, const Location& where) {
-        if (is_null_text(text)) return Node::make_null(where);
-        if (const auto flag = yaml_bool(text)) return Node::make_bool(*flag, where);
-        if (const auto integer = yaml_int(text, path, where)) return Node::make_int(*integer, where);
-        if (const auto number = yaml_float(text, path, where)) return Node::make_float(*number, where);
-        return Node::make_string(text, where);
-    }
-
-private:
-    std::string key_of(const YAML::Node& key, const std::string& path, const Location& where) const {
-        if (key.Type() == YAML::NodeType::Scalar) return key.Scalar();
-        if (key.Type() == YAML::NodeType::Null)
-            throw ConfigError("a mapping key is empty or null", path, where, "give every key a name");
-        throw ConfigError("a mapping key is a list or a mapping; keys must be plain names", path, where);
-    }
-
-    Node mapping(const YAML::Node& node, const std::string& path, const Location& where, int depth) {
-        check_tag(node, "map", path, where);
-        Node table = Node::make_table({}, where);
-        std::vector<YAML::Node> merged;  // `<<: *base` entries, applied after the explicit keys
-        for (auto it = node.begin(); it != node.end(); ++it) {
-            const Location key_where = location_of(it->first.Mark(), file_);
-            const std::string key = key_of(it->first, path, key_where);
-            if (key == "<<" && it->first.Tag() == "?") {
-                merged.push_back(it->second);
-                continue;
-            }
-            const std::string key_path = join_key_path(path, key);
-            if (table.find(key)) {
-                throw ConfigError("duplicate key '" + key + "' in this mapping", key_path, key_where,
-                                  "write each key once (YAML keeps only the last)");
-            }
-            if (table.table().size() >= kMaxTableKeys)
-                throw ConfigError("a mapping holds more than " + std::to_string(kMaxTableKeys) + " keys", key_path,
-                                  key_where, "a config is small: is this the right file?");
-            table.table().emplace_back(key, convert(it->second, key_path, depth + 1));
-        }
-        for (const YAML::Node& source : merged) merge_key(table, source, path, depth);
-        return table;
-    }
-
-    // YAML's merge key: the keys of the aliased mapping(s) the table does not set itself.
-    void merge_key(Node& table, const YAML::Node& source, const std::string& path, int depth) {
-        const Location where = location_of(source.Mark(), file_);
-        if (source.IsSequence()) {
-            for (const YAML::Node& item : source) merge_key(table, item, path, depth);
+    void add(Node value, std::optional<std::string> key_text, YAML::anchor_t anchor, const YAML::Mark& mark,
+             std::optional<Location> at = std::nullopt) {
+        const Location here = at ? *at : where(mark);
+        if (anchor != 0) anchors_[anchor] = value;
+        if (!at) count(1, mark);
+        if (stack_.empty()) {
+            root = std::move(value);
             return;
         }
-        if (!source.IsMap())
+        Frame& frame = stack_.back();
+        if (!frame.is_map) {
+            frame.node.array().push_back(std::move(value));
+            return;
+        }
+        if (!frame.key) {
+            if (!key_text)
+                throw ConfigError(value.is_null() ? "a mapping key is empty or null" : "keys must be plain names",
+                                  frame.path, here, "give every key a name");
+            if (*key_text != "<<" && frame.node.find(*key_text))
+                throw ConfigError("duplicate key '" + *key_text + "' in this mapping", join_key_path(frame.path, *key_text),
+                                  here, "write each key once (YAML keeps only the last)");
+            if (frame.node.table().size() >= kMaxTableKeys)
+                throw ConfigError("a mapping holds more than " + std::to_string(kMaxTableKeys) + " keys", frame.path, here,
+                                  "a config is small: is this the right file?");
+            frame.key = *key_text;
+            frame.key_where = here;
+            return;
+        }
+        if (*frame.key == "<<") {
+            frame.merges.push_back(std::move(value));
+        } else {
+            frame.node.table().emplace_back(*frame.key, std::move(value));
+        }
+        frame.key.reset();
+    }
+
+    // YAML's merge key: the keys of the merged mapping(s) that the table does not set itself.
+    static void merge_into_table(Node& table, const Node& source, const std::string& path) {
+        if (source.is_array()) {
+            for (const Node& item : source.array()) merge_into_table(table, item, path);
+            return;
+        }
+        if (!source.is_table())
             throw ConfigError("the merge key '<<' needs a mapping or a list of mappings", join_key_path(path, "<<"),
-                              where, "write <<: *anchor");
-        const Node copy = mapping(source, path, where, depth);
-        for (const auto& [key, value] : copy.table())
+                              source.loc, "write <<: *anchor");
+        for (const auto& [key, value] : source.table())
             if (!table.find(key)) table.table().emplace_back(key, value);
     }
 };
@@ -300,7 +372,7 @@ void check_document_roots(std::string_view text, const std::string& file) {
 
 }  // namespace
 
-Node resolve_yaml_plain(const std::string& text) { return YamlConverter::plain_scalar(text, "", Location{}); }
+Node resolve_yaml_plain(const std::string& text) { return plain_scalar(text, "", Location{}); }
 
 bool is_yaml_name(std::string_view name) {
     for (const std::string_view suffix : {".yaml", ".yml", ".YAML", ".YML"}) {
@@ -317,10 +389,12 @@ Node parse_yaml_string(std::string_view text, std::string display_name) {
     check_utf8(text, display_name);
     check_line_lengths(text, display_name);
     check_document_roots(text, display_name);
-    std::vector<YAML::Node> documents;
+    TreeBuilder builder(display_name, text.size());
     try {
         std::istringstream stream{std::string(text)};
-        documents = YAML::LoadAll(stream);
+        YAML::Parser parser(stream);
+        while (parser.HandleNextDocument(builder)) {
+        }
     } catch (const YAML::Exception& error) {
         std::string message = error.msg;
         if (!message.empty()) message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
@@ -330,14 +404,8 @@ Node parse_yaml_string(std::string_view text, std::string display_name) {
                               {}, location_of(error.mark, display_name), kFlattenHint);
         throw ConfigError("malformed YAML: " + message, {}, location_of(error.mark, display_name));
     }
-    if (documents.size() > 1) {
-        throw ConfigError("the file holds " + std::to_string(documents.size()) + " YAML documents; a config is one",
-                          {}, location_of(documents[1].Mark(), display_name),
-                          "remove the '---' separators, or split it into files given one after another");
-    }
-    if (documents.empty() || documents[0].IsNull()) return Node::make_table({}, Location{display_name});
-    YamlConverter converter(display_name);
-    Node root = converter.convert(documents[0], "", 0);
+    if (!builder.root || builder.root->is_null()) return Node::make_table({}, Location{display_name});
+    Node root = std::move(*builder.root);
     if (!root.is_table()) {
         throw ConfigError("a config must be a mapping of keys (like 'trainer:' and 'model:'), got " +
                               with_article(root.type_name()),

@@ -126,7 +126,7 @@ TEST_CASE("yaml: bad documents are one clear error each", "[config][yaml]") {
                                       "as keys with values, like 'trainer:' on its own line)");
     CHECK_THAT(yaml_error("!!str abc\n"), Catch::Contains("a config must be a mapping of keys (like 'trainer:' and "
                                                           "'model:'), got a string"));
-    CHECK_THAT(yaml_error("a: 1\n---\nb: 2\n"), Catch::Contains("holds 2 YAML documents"));
+    CHECK_THAT(yaml_error("a: 1\n---\nb: 2\n"), Catch::Contains("holds more than one YAML document"));
     CHECK_THAT(yaml_error("a: !!python/object:os.system x\n"),
                Catch::StartsWith("error: run.yaml:1:4: a: YAML tag '!!python/object:os.system' is not supported"));
     CHECK_THAT(yaml_error("a: !!int abc\n"), Catch::Contains("'abc' is not a valid !!int value"));
@@ -136,8 +136,9 @@ TEST_CASE("yaml: bad documents are one clear error each", "[config][yaml]") {
     CHECK_THAT(yaml_error("a:\n\tb: 1\n"), Catch::StartsWith("error: run.yaml:2:"));
     CHECK_THAT(yaml_error("a: " + std::string(100, '[') + std::string(100, ']')), Catch::Contains("nest more than 64"));
     std::string deep = "a:\n";
-    for (int i = 0; i < 3000; ++i) deep += "[\n";
-    CHECK_THAT(yaml_error(deep), Catch::Contains("nest"));
+    for (int i = 0; i < 3000; ++i) deep += " [\n";
+    CHECK_THAT(yaml_error(deep), Catch::StartsWith("error: run.yaml:"));
+    CHECK_THAT(yaml_error("a: " + std::string(70, '[') + std::string(70, ']')), Catch::Contains("nest more than 64"));
     CHECK_THAT(yaml_error("a: \xff\n"), Catch::Contains("UTF-8"));
     // An alias bomb: nine levels of ten aliases each expand to 10^9 values.
     std::string bomb = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n";
