@@ -22,6 +22,7 @@ const char* const kSubset =
     "@path.parameters()";
 constexpr std::size_t kMaxItems = 1u << 20;
 constexpr std::int64_t kMaxRange = 1 << 20;
+constexpr int kMaxTotalDepth = 4 * kMaxNesting;
 
 // The reason an expression failed, and where in its text.
 struct Failure {
@@ -228,6 +229,7 @@ public:
         if (on_hash_ && hashed_.insert(path).second) on_hash_(path);
     }
     const Node& root() const { return root_; }
+    int depth = 0;  // parser levels open over all expressions being evaluated
 
 private:
     Node& root_;
@@ -260,12 +262,20 @@ private:
     int depth_ = 0;
     bool live_ = true;  // false inside a branch that is not taken: parse, do not evaluate
 
+    // Bounds the recursion: per expression, and over expressions that read one another.
     struct Depth {
         Evaluator& e;
         explicit Depth(Evaluator& ev) : e(ev) {
-            if (++e.depth_ > kMaxNesting) fail(e.peek().at, "the expression nests deeper than " + std::to_string(kMaxNesting) + " levels");
+            ++e.depth_;
+            ++e.resolver_.depth;
+            if (e.depth_ > kMaxNesting) fail(e.peek().at, "the expression nests deeper than " + std::to_string(kMaxNesting) + " levels");
+            if (e.resolver_.depth > kMaxTotalDepth)
+                fail(e.peek().at, "expressions that read one another nest deeper than " + std::to_string(kMaxTotalDepth) + " levels in all");
         }
-        ~Depth() { --e.depth_; }
+        ~Depth() {
+            --e.depth_;
+            --e.resolver_.depth;
+        }
     };
 
     const Token& peek() const { return tokens_[std::min(pos_, tokens_.size() - 1)]; }
@@ -438,6 +448,7 @@ private:
         const std::size_t at = peek().at;
         Val base = postfix();
         if (!at_op("**")) return base;
+        Depth guard(*this);  // the exponent recurses: 2 ** 2 ** 2 ** ...
         const Token op = tokens_[pos_++];
         Node b = value(std::move(base), at);
         const std::size_t exponent_at = peek().at;

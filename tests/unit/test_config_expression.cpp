@@ -144,11 +144,26 @@ TEST_CASE("expressions: everything outside the subset is one clear error", "[con
     CHECK_THAT(eval_error("$@model::net.parameters() + 1"), Catch::Contains("can only be the whole expression"));
     CHECK_THAT(eval_error("$" + std::string(10000, '(') + "1" + std::string(10000, ')')), Catch::Contains("nests deeper than 64"));
     CHECK_THAT(eval_error("$-" + std::string(10000, '-') + "1"), Catch::Contains("nests deeper than 64"));
+    std::string power = "$2";
+    for (int i = 0; i < 5000; ++i) power += "**2";
+    CHECK_THAT(eval_error(power), Catch::Contains("nests deeper than 64"));
+    CHECK_THAT(eval_error("$" + std::string(5000, '[') + std::string(5000, ']')), Catch::Contains("nests deeper than 64"));
+    std::string nots = "$";
+    for (int i = 0; i < 3000; ++i) nots += "not ";
+    CHECK_THAT(eval_error(nots + "1"), Catch::Contains("nests deeper than 64"));
     CHECK_THAT(eval_error("$f'{1 +}'"), Catch::Contains("in f-string field '{1 +}'"));
     CHECK_THAT(eval_error("$f'{@vars::n:>5}'"), Catch::Contains("format spec ':>5' is not supported"));
     CHECK_THAT(eval_error("$1 if True"), Catch::Contains("expected 'else'"));
     CHECK_THAT(eval_error("$x = 1"), Catch::Contains("'=' is not supported"));
     CHECK_THAT(eval_error("$@::::::::z"), Catch::Contains("above the top of the config"));
+
+    // 64 expressions, each 60 levels deep with the next one read at the bottom.
+    Node chain = Node::make_table();
+    for (int i = 0; i < 64; ++i) {
+        const std::string next = i == 63 ? "1" : "@e" + std::to_string(i + 1) + " + 0";
+        chain.set("e" + std::to_string(i), Node::make_string("$" + std::string(60, '(') + next + std::string(60, ')')));
+    }
+    CHECK_THROWS_WITH(evaluate_expressions(chain), Catch::Contains("expressions that read one another nest deeper than 256"));
 
     Node cycle = parse_string("a = \"$@b + 1\"\nb = \"$@a + 1\"\n", "run.toml");
     CHECK_THROWS_WITH(evaluate_expressions(cycle), Catch::Contains("`$` expression cycle: a -> b -> a"));
