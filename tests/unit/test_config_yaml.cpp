@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const Node& at(const Node& root, const std::string& path) {
+const Node& value_at(const Node& root, const std::string& path) {
     const Node* node = find_path(root, split_key_path(path));
     if (!node) FAIL("no " << path);
     return *node;
@@ -77,31 +77,31 @@ TEST_CASE("yaml: scalars read as PyYAML reads them", "[config][yaml]") {
         "k: true\nl: no\nm: On\nn: null\no: ~\np:\nq: '1'\nr: \"null\"\ns: bf16-mixed\nt: '@model::net'\n"
         "u: 1.0e+2\nv: !!str 12\nw: !!float 3\nx: 0\ny: 007x\n",
         "run.yaml");
-    CHECK(at(root, "a") == Node::make_int(1));
-    CHECK(at(root, "b") == Node::make_int(-31));
-    CHECK(at(root, "c") == Node::make_int(15));
-    CHECK(at(root, "d") == Node::make_int(8));  // YAML 1.1: a leading 0 is octal
-    CHECK(at(root, "e") == Node::make_int(1000));
-    CHECK(at(root, "f") == Node::make_float(1.5));
-    CHECK(at(root, "g") == Node::make_float(1e-3));
-    CHECK(at(root, "h") == Node::make_float(0.5));
-    CHECK(at(root, "i").as_float() == -INFINITY);
-    CHECK(std::isnan(at(root, "j").as_float()));
-    CHECK(at(root, "k") == Node::make_bool(true));
-    CHECK(at(root, "l") == Node::make_bool(false));
-    CHECK(at(root, "m") == Node::make_bool(true));
-    CHECK(at(root, "n").is_null());
-    CHECK(at(root, "o").is_null());
-    CHECK(at(root, "p").is_null());
-    CHECK(at(root, "q") == Node::make_string("1"));
-    CHECK(at(root, "r") == Node::make_string("null"));
-    CHECK(at(root, "s") == Node::make_string("bf16-mixed"));
-    CHECK(at(root, "t") == Node::make_string("@model::net"));
-    CHECK(at(root, "u") == Node::make_float(100.0));
-    CHECK(at(root, "v") == Node::make_string("12"));
-    CHECK(at(root, "w") == Node::make_float(3.0));
-    CHECK(at(root, "x") == Node::make_int(0));
-    CHECK(at(root, "y") == Node::make_string("007x"));
+    CHECK(value_at(root, "a") == Node::make_int(1));
+    CHECK(value_at(root, "b") == Node::make_int(-31));
+    CHECK(value_at(root, "c") == Node::make_int(15));
+    CHECK(value_at(root, "d") == Node::make_int(8));  // YAML 1.1: a leading 0 is octal
+    CHECK(value_at(root, "e") == Node::make_int(1000));
+    CHECK(value_at(root, "f") == Node::make_float(1.5));
+    CHECK(value_at(root, "g") == Node::make_float(1e-3));
+    CHECK(value_at(root, "h") == Node::make_float(0.5));
+    CHECK(value_at(root, "i").as_float() == -INFINITY);
+    CHECK(std::isnan(value_at(root, "j").as_float()));
+    CHECK(value_at(root, "k") == Node::make_bool(true));
+    CHECK(value_at(root, "l") == Node::make_bool(false));
+    CHECK(value_at(root, "m") == Node::make_bool(true));
+    CHECK(value_at(root, "n").is_null());
+    CHECK(value_at(root, "o").is_null());
+    CHECK(value_at(root, "p").is_null());
+    CHECK(value_at(root, "q") == Node::make_string("1"));
+    CHECK(value_at(root, "r") == Node::make_string("null"));
+    CHECK(value_at(root, "s") == Node::make_string("bf16-mixed"));
+    CHECK(value_at(root, "t") == Node::make_string("@model::net"));
+    CHECK(value_at(root, "u") == Node::make_float(100.0));
+    CHECK(value_at(root, "v") == Node::make_string("12"));
+    CHECK(value_at(root, "w") == Node::make_float(3.0));
+    CHECK(value_at(root, "x") == Node::make_int(0));
+    CHECK(value_at(root, "y") == Node::make_string("007x"));
 }
 
 TEST_CASE("yaml: structure, order, locations and merge keys", "[config][yaml]") {
@@ -110,12 +110,12 @@ TEST_CASE("yaml: structure, order, locations and merge keys", "[config][yaml]") 
         "base: &base {lr: 0.1, momentum: 0.9}\nopt:\n  <<: *base\n  lr: 0.5\nz: 1\na: 2\n",
         "run.yaml");
     CHECK(root.keys() == std::vector<std::string>{"trainer", "base", "opt", "z", "a"});
-    CHECK(at(root, "trainer::max_epochs").loc.str() == "run.yaml:2:15");
-    CHECK(at(root, "trainer::callbacks::0::patience").loc.str() == "run.yaml:5:17");
-    CHECK(at(root, "trainer::callbacks::1") == parse_string("x = [1, 2]", "t").table()[0].second);
-    CHECK(at(root, "opt::lr") == Node::make_float(0.5));
-    CHECK(at(root, "opt::momentum") == Node::make_float(0.9));
-    CHECK(at(root, "opt").keys() == std::vector<std::string>{"lr", "momentum"});
+    CHECK(value_at(root, "trainer::max_epochs").loc.str() == "run.yaml:2:15");
+    CHECK(value_at(root, "trainer::callbacks::0::patience").loc.str() == "run.yaml:5:17");
+    CHECK(value_at(root, "trainer::callbacks::1") == parse_string("x = [1, 2]", "t").table()[0].second);
+    CHECK(value_at(root, "opt::lr") == Node::make_float(0.5));
+    CHECK(value_at(root, "opt::momentum") == Node::make_float(0.9));
+    CHECK(value_at(root, "opt").keys() == std::vector<std::string>{"lr", "momentum"});
 }
 
 TEST_CASE("yaml: bad documents are one clear error each", "[config][yaml]") {
@@ -193,11 +193,11 @@ TEST_CASE("yaml: files compose with TOML files, macros and overrides", "[config]
     Format format = Format::Toml;
     const Node root = load_inputs({base + "," + more, "args::fit::ckpt_path=null", "vars::name=None"}, &format);
     CHECK(format == Format::Yaml);
-    CHECK(at(root, "trainer::max_epochs") == Node::make_int(5));
-    CHECK(at(root, "model::net::out_features") == Node::make_string("@vars::hidden"));
-    CHECK(at(root, "model::net::_target_").loc.file == (fs::path(base).parent_path() / "parts.yml").string());
-    CHECK(at(root, "args::fit::ckpt_path").is_null());
-    CHECK(at(root, "vars::name").is_null());
+    CHECK(value_at(root, "trainer::max_epochs") == Node::make_int(5));
+    CHECK(value_at(root, "model::net::out_features") == Node::make_string("@vars::hidden"));
+    CHECK(value_at(root, "model::net::_target_").loc.file == (fs::path(base).parent_path() / "parts.yml").string());
+    CHECK(value_at(root, "args::fit::ckpt_path").is_null());
+    CHECK(value_at(root, "vars::name").is_null());
     CHECK(root.find("model")->find("opt") == nullptr);
     Format toml_first = Format::Yaml;
     load_inputs({scratch.write("first.toml", "seed = 1\n"), base}, &toml_first);
@@ -210,7 +210,7 @@ TEST_CASE("yaml: a YAML file under another name is read as YAML, never a TOML sy
     Format format = Format::Toml;
     const Node root = parse_file(misnamed, misnamed, &format);
     CHECK(format == Format::Yaml);
-    CHECK(at(root, "trainer::max_epochs") == Node::make_int(4));
+    CHECK(value_at(root, "trainer::max_epochs") == Node::make_int(4));
     const std::string broken = scratch.write("broken.toml", "[trainer\nmax_epochs = 1\n");
     CHECK_THROWS_WITH(parse_file(broken, "broken.toml"), Catch::StartsWith("error: broken.toml:1:"));
     const std::string bad_yaml = scratch.write("bad.yaml", "a: [\n");
@@ -234,12 +234,12 @@ TEST_CASE("references: relative ids and the 0.0.x '#' separator", "[config][yaml
         "vars:\n  lr: 0.1\nmodel:\n  net: {a: 1}\n  optimizer:\n    lr: \"@::::vars_lr\"\n    net: \"@::::net\"\n"
         "    copy: \"%::lr\"\n  vars_lr: \"@vars#lr\"\n  macro: \"%vars#lr\"\n");
     const Node root = load_inputs({file, "model#optimizer#extra=1"});
-    CHECK(at(root, "model::optimizer::lr") == Node::make_string("@model::vars_lr"));
-    CHECK(at(root, "model::optimizer::net") == Node::make_string("@model::net"));
-    CHECK(at(root, "model::optimizer::copy") == Node::make_string("@model::vars_lr"));
-    CHECK(at(root, "model::vars_lr") == Node::make_string("@vars::lr"));
-    CHECK(at(root, "model::macro") == Node::make_float(0.1));
-    CHECK(at(root, "model::optimizer::extra") == Node::make_int(1));
+    CHECK(value_at(root, "model::optimizer::lr") == Node::make_string("@model::vars_lr"));
+    CHECK(value_at(root, "model::optimizer::net") == Node::make_string("@model::net"));
+    CHECK(value_at(root, "model::optimizer::copy") == Node::make_string("@model::vars_lr"));
+    CHECK(value_at(root, "model::vars_lr") == Node::make_string("@vars::lr"));
+    CHECK(value_at(root, "model::macro") == Node::make_float(0.1));
+    CHECK(value_at(root, "model::optimizer::extra") == Node::make_int(1));
     REQUIRE(warnings.seen.size() == 3);
     CHECK_THAT(warnings.seen[0], Catch::Contains("'#' separates keys in Lighter 0.0.x"));
     CHECK_THAT(load_error({file, "x=\"@::::::::y\""}), Catch::Contains("above the top of the config"));
