@@ -6,7 +6,9 @@
 //
 // Differences from Python Lighter, on purpose: a 0-d tensor repeats on every row like a plain
 // scalar (Python counts it as a sequence of one); a tensor inside a list is written by value
-// (Python writes `tensor(1.)`); a missing key is an error even in a batch of no samples.
+// (Python writes `tensor(1.)`); a missing key is an error even in a batch of no samples; a
+// tensor of one element per sample, such as a regression `pred` of shape [N, 1], is written as
+// that element (`0.5`, where Python writes `[0.5]`), so the column reads back as numbers.
 #include "csv_writer.hpp"
 
 #include <lighter/sdk.hpp>
@@ -126,7 +128,8 @@ class Column {
       put_ = element_writer(tensor_.scalar_type(), key);
       data_ = tensor_.data_ptr();
       per_row_ = *length_ > 0 ? tensor_.numel() / *length_ : 0;
-      scalar_rows_ = tensor_.dim() == 1;
+      // One element per sample ([N], [N, 1], ...) is written as a number, not a list of one.
+      scalar_rows_ = per_row_ == 1 || tensor_.dim() == 1;
     } else if (value.isList() || value.isTuple()) {
       holder_ = value;
       items_ = value.isList() ? holder_.toListRef() : holder_.toTupleRef().elements().asArrayRef();

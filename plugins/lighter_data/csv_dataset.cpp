@@ -1,7 +1,9 @@
 // lighter.datasets.CSV: a tabular dataset held in memory; `input` is the float32 feature row,
 // `target` a class index (int64) or regression value(s) (float32). Every cell read as a number
 // must be one: a stray word, an empty cell or nan/inf is an error naming the file, line, column
-// and cell (empty cells and nan/inf are accepted with allow_nan = true).
+// and cell (empty cells and nan/inf are accepted with allow_nan = true). `id` names a column whose
+// cells, as written, become the samples' ids (a batch holds them as a list of strings); without
+// it a sample's id is its row index (a batch holds an int64 tensor).
 #include <lighter/sdk.hpp>
 
 #include <algorithm>
@@ -19,26 +21,39 @@ namespace lighter::data {
 namespace {
 class CsvDataset : public Dataset {
  public:
-  CsvDataset(torch::Tensor features, torch::Tensor targets)
-      : features_(std::move(features)), targets_(std::move(targets)) {}
+  CsvDataset(torch::Tensor features, torch::Tensor targets, std::vector<std::string> ids)
+      : features_(std::move(features)), targets_(std::move(targets)), ids_(std::move(ids)) {}
 
   int64_t size() const override { return features_.size(0); }
 
   Dict get(int64_t index, torch::Generator&) const override {
     batch_indices({index}, size(), "CSV");
-    return {{"input", features_[index]}, {"target", targets_[index]}, {"id", index}};
+    c10::IValue id = ids_.empty() ? c10::IValue(index) : c10::IValue(ids_[static_cast<size_t>(index)]);
+    return {{"input", features_[index]}, {"target", targets_[index]}, {"id", std::move(id)}};
   }
 
   Dict get_batch(const std::vector<int64_t>& indices, torch::Generator&) const override {
-    torch::Tensor ids = batch_indices(indices, size(), "CSV");
-    return {{"input", features_.index_select(0, ids)}, {"target", targets_.index_select(0, ids)}, {"id", ids}};
+    torch::Tensor rows = batch_indices(indices, size(), "CSV");
+    return {{"input", features_.index_select(0, rows)},
+            {"target", targets_.index_select(0, rows)},
+            {"id", ids_of(indices, rows)}};
   }
   bool random() const override { return false; }
 
  private:
+  // The row indices themselves, or the id column's cells as a list of strings (as collate()
+  // gathers string ids).
+  c10::IValue ids_of(const std::vector<int64_t>& indices, const torch::Tensor& rows) const {
+    if (ids_.empty()) return rows;
+    c10::List<std::string> ids;
+    ids.reserve(indices.size());
+    for (const int64_t index : indices) ids.push_back(ids_[static_cast<size_t>(index)]);
+    return ids;
+  }
 
-  torch::Tensor features_;  // float32 [N, F]
-  torch::Tensor targets_;   // int64 [N] or float32 [N] / [N, T]
+  torch::Tensor features_;        // float32 [N, F]
+  torch::Tensor targets_;         // int64 [N] or float32 [N] / [N, T]
+  std::vector<std::string> ids_;  // the id column's cells; empty without `id`
 };
 
 bool blank(const std::string& text) { return text.find_first_not_of(" \t") == std::string::npos; }
@@ -92,6 +107,13 @@ class Columns {
       a_.fail(key, where + "holds '" + cell + "', which is not a finite number; fix the cell, or set allow_nan = true " +
                        "to accept NaN and infinite values");
     a_.fail(key, where + "holds '" + cell + "', which is not a number; " + fix);
+  }
+
+  std::vector<std::string> cells(size_t column) const {
+    std::vector<std::string> out;
+    out.reserve(t_.rows.size());
+    for (const auto& row : t_.rows) out.push_back(row[column]);
+    return out;
   }
 
   // A column holding at least one finite number is numeric; one without is text (and skipped
@@ -193,6 +215,14 @@ Param column_names(std::string name, std::optional<Value> default_value, std::st
   return p;
 }
 
+// One column name, or a column number in a headerless file.
+Param id_column() {
+  Param p = param::any("id", Value(),
+                       "column whose cells, exactly as written, are the samples' ids (strings); default: the row index");
+  p.type = Type::String | Type::Int | Type::Null;
+  return p;
+}
+
 std::shared_ptr<Dataset> build(const Args& a) {
   const auto path = a.get<std::string>("path");
   if (!std::filesystem::is_regular_file(path)) a.fail("path", "no such file '" + path + "'");
@@ -212,20 +242,26 @@ std::shared_ptr<Dataset> build(const Args& a) {
   std::vector<size_t> targets, features;
   for (const auto& name : target_names) targets.push_back(columns.index("target", name));
   auto is_target = [&](size_t c) { return std::find(targets.begin(), targets.end(), c) != targets.end(); };
+  const bool has_id = a.has("id");
+  const size_t id = has_id ? columns.index("id", names(a, "id").front()) : table.columns.size();  // size(): none
   if (a.has("features")) {
     for (const auto& name : names(a, "features")) {
       features.push_back(columns.index("features", name));
       if (is_target(features.back())) a.fail("features", "column '" + name + "' is also the target");
+      if (has_id && features.back() == id)
+        a.fail("features",
+               "column '" + name + "' is the id column (`id`); leave it out of `features`, or pick another `id`");
     }
   } else {
     std::vector<std::string> skipped;
     for (size_t c = 0; c < table.columns.size(); ++c) {
-      if (is_target(c)) continue;
+      if (is_target(c) || (has_id && c == id)) continue;
       if (columns.numeric(c)) features.push_back(c);
       else skipped.push_back(table.columns[c]);
     }
     if (!skipped.empty()) log::info("CSV " + path + ": skipping non-numeric columns " + quoted_list(skipped));
-    if (features.empty()) a.fail("features", path + " has no numeric columns besides the target");
+    if (features.empty())
+      a.fail("features", path + " has no numeric columns besides the target" + (has_id ? " and the id column" : ""));
   }
 
   torch::Tensor target;
@@ -244,7 +280,8 @@ std::shared_ptr<Dataset> build(const Args& a) {
                               ? "fix the cell, or leave the column out of `features`"
                               : "the column counts as a feature because other cells in it are numbers; fix the cell, or "
                                 "list the feature columns in `features`";
-  return std::make_shared<CsvDataset>(columns.floats(a.has("features") ? "features" : "path", features, fix), target);
+  return std::make_shared<CsvDataset>(columns.floats(a.has("features") ? "features" : "path", features, fix), target,
+                                      has_id ? columns.cells(id) : std::vector<std::string>{});
 }
 }  // namespace
 
@@ -256,6 +293,7 @@ void register_csv(Registrar& r) {
                  {string("path", std::nullopt, "the CSV file (RFC 4180)"),
                   column_names("target", std::nullopt, "target column name, or a list of names (regression)"),
                   column_names("features", Value(), "feature columns (default: every other numeric column)"),
+                  id_column(),
                   choice("task", {"classification", "regression"}, "classification",
                          "classification: int64 class indices; regression: float32 values"),
                   classes, string("delimiter", ",", "field separator (one character)"),

@@ -137,3 +137,81 @@ TEST_CASE("CSV errors name the file, line and column", "[plugin][csv]") {
   CHECK_THAT(error_for("a,b\n1,2\n", {{"target", "b"}, {"task", "regression"}, {"classes", Array{"1"}}}),
              Catch::Contains("only classification has classes"));
 }
+
+namespace {
+std::vector<std::string> ids_of(const Dict& batch) {
+  std::vector<std::string> out;
+  for (const auto& id : batch.at("id").toListRef()) out.push_back(id.toStringRef());
+  return out;
+}
+}  // namespace
+
+TEST_CASE("CSV `id` names a column whose cells, exactly as written, are the sample ids", "[plugin][csv]") {
+  TempDir dir;
+  lighter::test::write_text(dir / "ids.csv",
+                            "patient,x,y,note\n"
+                            "patient-007,1,0,a\n"
+                            "\"Doe, Jane\",2,1,b\n"
+                            "007,3,0,c\n"
+                            "1e3,4,1,d\n"
+                            " padded ,5,0,e\n");
+  const std::string path = (dir / "ids.csv").string();
+  auto ds = csv({{"path", path}, {"target", "y"}, {"id", "patient"}});
+  Dict all = everything(*ds);
+  CHECK(ids_of(all) == std::vector<std::string>{"patient-007", "Doe, Jane", "007", "1e3", " padded "});
+  // The id column is not a feature, though "007" and "1e3" read as numbers.
+  CHECK(torch::equal(all.tensor("input"), floats({1, 2, 3, 4, 5}).view({5, 1})));
+  torch::Generator g;
+  CHECK(ids_of(ds->get_batch({3, 0}, g)) == std::vector<std::string>{"1e3", "patient-007"});
+  CHECK(ds->get(2, g).at("id").toStringRef() == "007");
+  CHECK(ids_of(lighter::collate({ds->get(1, g), ds->get(2, g)})) == std::vector<std::string>{"Doe, Jane", "007"});
+  // Listed features may hold anything but the id column.
+  auto listed = csv({{"path", path}, {"target", "y"}, {"id", "patient"}, {"features", Array{"x"}}});
+  CHECK(ids_of(everything(*listed)) == ids_of(all));
+  // A headerless file names the id column by number.
+  lighter::test::write_text(dir / "bare.csv", "a-1,0.5,1\na-2,1.5,0\n");
+  auto bare = csv({{"path", (dir / "bare.csv").string()}, {"header", false}, {"target", 2}, {"id", 0}});
+  CHECK(ids_of(everything(*bare)) == std::vector<std::string>{"a-1", "a-2"});
+  CHECK(torch::equal(everything(*bare).tensor("input"), floats({0.5, 1.5}).view({2, 1})));
+}
+
+TEST_CASE("CSV without `id` keeps the row index as an int64 id", "[plugin][csv]") {
+  auto ds = csv({{"path", kFlowers}, {"target", "species"}, {"id", Value()}});
+  Dict all = everything(*ds);
+  CHECK(all.tensor("id").scalar_type() == torch::kLong);
+  CHECK(torch::equal(all.tensor("id"), longs({0, 1, 2, 3})));
+}
+
+TEST_CASE("CSV `id` errors name the file and the columns", "[plugin][csv]") {
+  CHECK_THROWS_WITH(csv({{"path", kFlowers}, {"target", "species"}, {"id", "specie"}}),
+                    Catch::Contains("id") && Catch::Contains("no column 'specie' in") &&
+                        Catch::Contains("flowers.csv") && Catch::Contains("did you mean 'species'?") &&
+                        Catch::Contains("(columns: 'sepal_length'"));
+  CHECK_THROWS_WITH(csv({{"path", kFlowers}, {"target", "species"}, {"id", "note"}, {"features", Array{"sepal_length", "note"}}}),
+                    Catch::Contains("features") && Catch::Contains("column 'note' is the id column"));
+  CHECK_THAT(error_for("name,y\nx,1\n", {{"target", "y"}, {"id", "name"}}),
+             Catch::Contains("no numeric columns besides the target and the id column"));
+  CHECK_THAT(error_for("n,x,y\n1,2,3\n", {{"target", "y"}, {"id", Array{"n"}}}), Catch::Contains("id"));
+}
+
+TEST_CASE("CSV string ids travel with their rows through a shuffled, threaded DataLoader", "[plugin][csv]") {
+  TempDir dir;
+  std::string text = "name,x,y\n";
+  for (int i = 0; i < 10; ++i) text += "id-" + std::to_string(i) + "," + std::to_string(i) + ",0\n";
+  lighter::test::write_text(dir / "rows.csv", text);
+  auto ds = csv({{"path", (dir / "rows.csv").string()}, {"target", "y"}, {"id", "name"}});
+  auto loader = lighter::test::plugin(LIGHTER_PLUGIN_LIGHTER_DATA)
+                    .make<lighter::DataLoader>("torch.utils.data.DataLoader",
+                                               {{"batch_size", 3}, {"shuffle", true}, {"num_workers", 2}, {"seed", 1}},
+                                               {{"dataset", ds}});
+  loader->start_epoch(0);
+  size_t seen = 0;
+  while (auto batch = loader->next()) {
+    const auto ids = ids_of(*batch);
+    REQUIRE(static_cast<int64_t>(ids.size()) == batch->tensor("input").size(0));
+    for (size_t i = 0; i < ids.size(); ++i)
+      CHECK(ids[i] == "id-" + std::to_string(batch->tensor("input")[static_cast<int64_t>(i)][0].item<int64_t>()));
+    seen += ids.size();
+  }
+  CHECK(seen == 10);
+}

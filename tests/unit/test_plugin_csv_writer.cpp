@@ -4,6 +4,7 @@
 #include "support/plugin_harness.hpp"  // first: it tames libtorch's CHECK macro for Catch
 
 #include <catch2/catch.hpp>
+#include <lighter/data.hpp>
 #include <unistd.h>
 
 #include <algorithm>
@@ -131,8 +132,43 @@ TEST_CASE("CsvWriter writes non-scalar samples as Python list literals", "[plugi
                      {"pair", c10::ivalue::Tuple::create({c10::IValue(1), c10::IValue(std::string("two"))})}};
   CHECK(write_csv({"probs", "mask", "box", "single", "lists", "words", "pair"}, {outputs}) ==
         "probs,mask,box,single,lists,words,pair\n"
-        "\"[0.25, 0.75]\",\"[True, False]\",\"[[0, 1]]\",[0.5],\"[1, 2]\",\"['a', \"\"b'c\"\"]\",1\n"
-        "\"[1.0, 0.0]\",\"[False, True]\",\"[[2, 3]]\",[1.5],[],\"['d\"\"e']\",two\n");
+        "\"[0.25, 0.75]\",\"[True, False]\",\"[[0, 1]]\",0.5,\"[1, 2]\",\"['a', \"\"b'c\"\"]\",1\n"
+        "\"[1.0, 0.0]\",\"[False, True]\",\"[[2, 3]]\",1.5,[],\"['d\"\"e']\",two\n");
+}
+
+TEST_CASE("CsvWriter writes a tensor of one element per sample as that number", "[plugin][csv_writer]") {
+  const Dict outputs{{"pred", torch::tensor({0.549f, -2.0f}).reshape({2, 1})},
+                     {"deep", longs({3, 4}).reshape({2, 1, 1})},
+                     {"flat", doubles({0.25, 0.5})},
+                     {"pair", doubles({1, 2, 3, 4}).reshape({2, 2})},
+                     {"empty", torch::zeros({2, 0})},
+                     {"listed", c10::List<c10::List<double>>({c10::List<double>({0.5}), c10::List<double>({1.5})})}};
+  CHECK(write_csv({"pred", "deep", "flat", "pair", "empty", "listed"}, {outputs}) ==
+        "pred,deep,flat,pair,empty,listed\n"
+        "0.5490000247955322,3,0.25,\"[1.0, 2.0]\",[],[0.5]\n"
+        "-2.0,4,0.5,\"[3.0, 4.0]\",[],[1.5]\n");
+}
+
+TEST_CASE("CsvWriter writes string ids exactly, quoting them only where CSV needs it", "[plugin][csv_writer]") {
+  const Dict outputs{{"id", strings({"patient-007", "007", "1e3", "Doe, Jane", " padded "})},
+                     {"pred", doubles({0.5, 1.5, 2.5, 3.5, 4.5}).reshape({5, 1})}};
+  CHECK(write_csv({"id", "pred"}, {outputs}) ==
+        "id,pred\npatient-007,0.5\n007,1.5\n1e3,2.5\n\"Doe, Jane\",3.5\n padded ,4.5\n");
+}
+
+TEST_CASE("CsvWriter writes the ids of a CSV dataset's `id` column as the file has them", "[plugin][csv_writer]") {
+  TempDir dir("lighter-csv-writer-ids");
+  std::ofstream(dir.path() / "data.csv", std::ios::binary) << "name,x,y\npatient-007,0.5,1\n\"Doe, Jane\",1.5,0\n007,2.5,1\n";
+  auto dataset = lighter::test::plugin(LIGHTER_PLUGIN_LIGHTER_DATA)
+                     .make<lighter::Dataset>("lighter.datasets.CSV", {{"path", (dir.path() / "data.csv").string()},
+                                                                      {"target", "y"},
+                                                                      {"id", "name"},
+                                                                      {"task", "regression"}});
+  torch::Generator generator;
+  const Dict batch = dataset->get_batch({2, 0, 1}, generator);
+  const Dict outputs{{"id", batch.at("id")}, {"pred", batch.tensor("input")}, {"target", batch.tensor("target")}};
+  CHECK(write_csv({"id", "pred", "target"}, {outputs}) ==
+        "id,pred,target\n007,2.5,1.0\npatient-007,0.5,1.0\n\"Doe, Jane\",1.5,0.0\n");
 }
 
 TEST_CASE("CsvWriter formats numbers as Python's str() does", "[plugin][csv_writer]") {
