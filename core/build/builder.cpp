@@ -3,12 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "build/config_args.hpp"
 #include "build/validate.hpp"
 #include "config/error.hpp"
 #include "config/keypath.hpp"
 #include "config/limits.hpp"
+#include "config/print.hpp"
 #include "lighter/args.hpp"
 
 namespace lighter::host {
@@ -79,6 +81,19 @@ Builder::Resolved Builder::follow(const cfg::Node& node, const std::string& path
   return at;
 }
 
+void Builder::report(const cfg::ConfigError& error) {
+  if (!collecting_ || dynamic_cast<const cfg::ConfigErrors*>(&error)) throw;
+  if (!dynamic_cast<const ReportedConfigError*>(&error)) record(error);
+}
+
+void Builder::record(const cfg::ConfigError& error) {
+  const std::string line = error.what();
+  for (const auto& known : errors_)
+    if (line == known.what()) return;
+  errors_.push_back(error);
+  if (errors_.size() >= cfg::ConfigErrors::kMaxReported) throw cfg::ConfigErrors(errors_, true);
+}
+
 bool Builder::is_component(const cfg::Node& node) const { return node.is_table() && node.find("_target_"); }
 
 LibraryPtr Builder::library_of(const Object* object) const {
@@ -126,10 +141,15 @@ ObjectPtr Builder::build_node(const cfg::Node& node, const std::string& path, st
     throw cfg::ConfigError(target + " is a " + kind_name(entry->info.kind) + ", but " + at.path + " needs a " +
                                kind_name(*kind),
                            at.path, table.loc);
+  if (failed_.count(at.path)) throw ReportedConfigError(at.path);
   enter(at.path, table.loc);
   ObjectPtr object;
   try {
     object = construct(table, at.path, *entry);
+  } catch (const cfg::ConfigError&) {
+    leave();
+    if (collecting_) failed_.insert(at.path);
+    throw;
   } catch (...) {
     leave();
     throw;
@@ -139,9 +159,50 @@ ObjectPtr Builder::build_node(const cfg::Node& node, const std::string& path, st
   return object;
 }
 
-ObjectPtr Builder::construct(const cfg::Node& table, const std::string& path, const ComponentEntry& entry) {
-  validate_keys(table, path, entry.info);
+// Lighter writes a scheduler's `optimizer = "@model::optimizer"`: the model hands its optimizer
+// to its scheduler, so that reference is accepted (and dropped) and any other is an error.
+cfg::Node Builder::without_model_optimizer(const cfg::Node& table, const std::string& path, const ComponentInfo& info) {
+  const cfg::Node* given = table.find("optimizer");
+  cfg::Node copy = table;
+  copy.table().erase(std::remove_if(copy.table().begin(), copy.table().end(),
+                                    [](const auto& entry) { return entry.first == "optimizer"; }),
+                     copy.table().end());
+  std::string owner = path, expected;
+  while (expected.empty() && !owner.empty()) {
+    const size_t cut = owner.rfind("::");
+    owner = cut == std::string::npos ? std::string() : owner.substr(0, cut);
+    const std::string candidate = cfg::join_key_path(owner, "optimizer");
+    if (const cfg::Node* node = cfg::find_path(root_, cfg::split_key_path(candidate)); node && is_component(*node))
+      expected = candidate;
+  }
+  const std::string key_path = cfg::join_key_path(path, "optimizer");
+  const auto target = reference_path(*given);
+  if (!expected.empty() && target && follow(*given, key_path).path == follow(node_at(expected), expected).path)
+    return copy;
+  throw cfg::ConfigError(
+      info.name + "'s optimizer is the model's own optimizer" +
+          (expected.empty() ? std::string(", and this config has none") : " ('@" + expected + "')") + "; got " +
+          (given->is_string() ? "'" + given->as_string() + "'" : std::string(given->type_name())),
+      key_path, given->loc,
+      expected.empty() ? "give the model an optimizer, or drop this key"
+                       : "write optimizer = \"@" + expected + "\" or leave the key out");
+}
+
+ObjectPtr Builder::construct(const cfg::Node& source, const std::string& path, const ComponentEntry& entry) {
+  const bool drops_optimizer = entry.info.kind == Kind::Scheduler && source.find("optimizer") &&
+                               std::none_of(entry.info.params.begin(), entry.info.params.end(),
+                                            [](const Param& p) { return p.name == "optimizer"; });
+  const cfg::Node stripped = drops_optimizer ? without_model_optimizer(source, path, entry.info) : cfg::Node();
+  const cfg::Node& table = drops_optimizer ? stripped : source;
+  bool failed = false;
+  validate_keys(table, path, entry.info, [&](const cfg::ConfigError& e) {
+    failed = true;
+    if (!collecting_) throw e;
+    record(e);
+  });
+  const auto started = std::chrono::steady_clock::now();
   ConfigArgs args(*this, table, path, entry.info);
+  if (failed) throw ReportedConfigError(path);
   ObjectPtr object;
   try {
     object = entry.info.factory(args);
@@ -160,6 +221,10 @@ ObjectPtr Builder::construct(const cfg::Node& table, const std::string& path, co
     throw BuildError(path + ": " + entry.info.name + " (from " + entry.source + ") built nothing (its factory returned null)");
   object->set_target(entry.info.name);
   spdlog::debug("built {} = {} (from {})", path, entry.info.name, entry.source);
+  if (const cfg::Node* mode = table.find("_mode_"); mode && mode->is_string() && mode->as_string() == "debug")
+    spdlog::info("_mode_ = debug: built {} = {} (from {}) in {:.1f} ms from\n{}", path, entry.info.name, entry.source,
+                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count(),
+                 cfg::to_yaml(table));
   object = tie_to_library(std::move(object), entry.library);
   if (entry.library) origin_[object.get()] = entry.library;
   return object;

@@ -4,10 +4,12 @@
 // (one shared instance per path, cycles reported with their chain) and calls the factory.
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "build/expand.hpp"  // reference_path
+#include "config/error.hpp"
 #include "config/node.hpp"
 #include "lighter/object.hpp"
 #include "lighter/value.hpp"
@@ -19,6 +21,14 @@ namespace lighter::host {
 class BuildError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
+};
+
+// Thrown past a component whose config errors were recorded (Builder::collect_errors): its
+// parents fail without adding a line of their own.
+class ReportedConfigError : public cfg::ConfigError {
+ public:
+  explicit ReportedConfigError(const std::string& path)
+      : cfg::ConfigError("could not be built (its config errors were reported)", path) {}
 };
 
 class Builder {
@@ -39,6 +49,15 @@ class Builder {
   Value plain(const std::string& path);
   bool exists(const std::string& path) const;
 
+  // From here on a component with config errors records them (at most ConfigErrors::kMaxReported,
+  // then the build stops with a ConfigErrors) and its siblings are still built, so that a run
+  // reports every error at once. errors() are those recorded, in the order found.
+  void collect_errors() { collecting_ = true; }
+  const std::vector<cfg::ConfigError>& errors() const { return errors_; }
+  // Records `error` while collecting (nothing for a ReportedConfigError); rethrows it otherwise.
+  // Call it from a catch block.
+  void report(const cfg::ConfigError& error);
+
   // The library that made an object (for objects it makes later, like optimizers).
   LibraryPtr library_of(const Object* object) const;
 
@@ -54,8 +73,10 @@ class Builder {
   bool is_component(const cfg::Node& node) const;
   ObjectPtr build_node(const cfg::Node& node, const std::string& path, std::optional<Kind> kind,
                        const std::string& default_target);
+  cfg::Node without_model_optimizer(const cfg::Node& table, const std::string& path, const ComponentInfo& info);
   ObjectPtr construct(const cfg::Node& table, const std::string& path, const ComponentEntry& entry);
   Value to_value(const cfg::Node& node, const std::string& path);
+  void record(const cfg::ConfigError& error);
   void enter(const std::string& path, const cfg::Location& where);
   void leave();
 
@@ -64,6 +85,9 @@ class Builder {
   std::map<std::string, ObjectPtr> built_;
   std::map<const Object*, LibraryPtr> origin_;
   std::vector<std::string> active_;  // paths being resolved, for cycle reports
+  bool collecting_ = false;
+  std::vector<cfg::ConfigError> errors_;
+  std::set<std::string> failed_;     // paths of components that failed (not built again)
   size_t values_made_ = 0;           // by to_value, bounded: references can copy lists of lists
 };
 

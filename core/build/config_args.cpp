@@ -8,8 +8,18 @@ namespace lighter::host {
 
 ConfigArgs::ConfigArgs(Builder& builder, const cfg::Node& table, const std::string& path, const ComponentInfo& info)
     : Args(info.name, path), none_means_default_(info.name == "pytorch_lightning.Trainer") {
-  for (const auto& param : info.params) resolve(builder, table.find(param.name), param, table);
-  if (info.positional) resolve(builder, table.find("_args_"), *info.positional, table);
+  bool failed = false;
+  auto resolve_reporting = [&](const cfg::Node* node, const Param& param) {
+    try {
+      resolve(builder, node, param, table);
+    } catch (const cfg::ConfigError& e) {
+      builder.report(e);  // rethrows unless the builder collects errors
+      failed = true;
+    }
+  };
+  for (const auto& param : info.params) resolve_reporting(table.find(param.name), param);
+  if (info.positional) resolve_reporting(table.find("_args_"), *info.positional);
+  if (failed) throw ReportedConfigError(path);
 }
 
 void ConfigArgs::resolve(Builder& builder, const cfg::Node* node, const Param& param, const cfg::Node& table) {
@@ -31,12 +41,20 @@ void ConfigArgs::resolve(Builder& builder, const cfg::Node* node, const Param& p
     const bool component_given = builder.is_component(*resolved.node) && accepts(param.type, Type::Component);
     if (list_given) {
       auto& list = lists_[param.name];
-      for (size_t i = 0; i < resolved.node->array().size(); ++i)
-        if (ObjectPtr object = builder.build_node(resolved.node->array()[i],
-                                                  cfg::join_key_path(resolved.path, std::to_string(i)),
-                                                  param.component_kind, ""))
+      Value::Array groups;
+      for (size_t i = 0; i < resolved.node->array().size(); ++i) {
+        const std::string item_path = cfg::join_key_path(resolved.path, std::to_string(i));
+        const Builder::Resolved item = builder.follow(resolved.node->array()[i], item_path);
+        if (is_group(builder, *item.node, param)) {
+          groups.push_back(group_options(builder, *item.node, item.path));
+          list.push_back(builder.build_node(*item.node->find(kGroupKey), cfg::join_key_path(item.path, kGroupKey),
+                                            param.component_kind, ""));
+        } else if (ObjectPtr object = builder.build_node(resolved.node->array()[i], item_path, param.component_kind, "")) {
+          groups.push_back(Value(Value::Table{}));
           list.push_back(object);
-      values_[param.name] = Value();
+        }
+      }
+      values_[param.name] = groups.empty() ? Value() : Value(std::move(groups));
       return;
     }
     const bool table_given =
@@ -64,6 +82,18 @@ void ConfigArgs::resolve(Builder& builder, const cfg::Node* node, const Param& p
   Value value = builder.to_value(*node, key_path);
   check_value(value, param, key_path, node->loc);
   values_[param.name] = std::move(value);
+}
+
+// torch.optim's parameter groups: `params = [{params = "@model::network::0", lr = 0.1}, ...]`.
+bool ConfigArgs::is_group(Builder& builder, const cfg::Node& item, const Param& param) const {
+  return param.name == kGroupKey && item.is_table() && !builder.is_component(item) && item.find(kGroupKey);
+}
+
+Value ConfigArgs::group_options(Builder& builder, const cfg::Node& group, const std::string& path) const {
+  Value::Table options;
+  for (const auto& [key, value] : group.table())
+    if (key != kGroupKey) options.emplace_back(key, builder.to_value(value, cfg::join_key_path(path, key)));
+  return Value(std::move(options));
 }
 
 // null (YAML's null, a `null` override) is Python's None: taken where the parameter accepts None

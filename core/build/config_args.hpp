@@ -11,8 +11,13 @@
 
 namespace lighter::host {
 
+// A component list parameter named `params` may hold torch.optim's parameter groups, plain tables
+// `{params = <module>, lr = ...}`: objects(key) are the groups' modules and value(key) a list,
+// aligned with them, of each group's other keys (an empty table for a module given directly).
 class ConfigArgs : public Args {
  public:
+  static constexpr const char* kGroupKey = "params";
+
   ConfigArgs(Builder& builder, const cfg::Node& table, const std::string& path, const ComponentInfo& info);
 
   Value value(const std::string& key) const override;
@@ -23,6 +28,8 @@ class ConfigArgs : public Args {
  private:
   void resolve(Builder& builder, const cfg::Node* node, const Param& param, const cfg::Node& table);
   bool take_null(Builder& builder, const cfg::Node& node, const Param& param, const std::string& key_path);
+  bool is_group(Builder& builder, const cfg::Node& item, const Param& param) const;
+  Value group_options(Builder& builder, const cfg::Node& group, const std::string& path) const;
   [[noreturn]] void undeclared(const std::string& key) const;
 
   std::map<std::string, Value> values_;

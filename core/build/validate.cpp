@@ -1,5 +1,6 @@
 #include "build/validate.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "config/error.hpp"
@@ -9,7 +10,7 @@ namespace lighter::host {
 
 namespace {
 
-const char* const kSpecialKeys[] = {"_target_", "_args_", "_disabled_"};
+const char* const kSpecialKeys[] = {"_target_", "_args_", "_disabled_", "_mode_"};
 
 bool is_special(const std::string& key) {
   for (const char* special : kSpecialKeys)
@@ -41,25 +42,28 @@ bool is_disabled(const cfg::Node& table, const std::string& path) {
   return flag->as_bool();
 }
 
-void validate_keys(const cfg::Node& table, const std::string& path, const ComponentInfo& info) {
+void validate_keys(const cfg::Node& table, const std::string& path, const ComponentInfo& info,
+                   const std::function<void(const cfg::ConfigError&)>& report) {
   std::vector<std::string> known;
   for (const auto& p : info.params) known.push_back(p.name);
   for (const auto& [key, value] : table.table()) {
     if (key == "_args_" && !info.positional)
-      throw cfg::ConfigError(info.name + " takes no positional arguments (_args_)", cfg::join_key_path(path, key),
-                             value.loc, "pass them by name: " + (known.empty() ? std::string("it has no parameters") : cfg::quoted_list(known)));
+      report(cfg::ConfigError(info.name + " takes no positional arguments (_args_)", cfg::join_key_path(path, key),
+                              value.loc,
+                              "pass them by name: " +
+                                  (known.empty() ? std::string("it has no parameters") : cfg::quoted_list(known))));
     if (is_special(key)) continue;
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       std::string hint = cfg::suggest(key, known);
       if (hint.empty()) hint = known.empty() ? "it takes no parameters" : "its parameters: " + cfg::quoted_list(known);
-      throw cfg::ConfigError("unknown parameter of " + info.name, cfg::join_key_path(path, key), value.loc, hint);
+      report(cfg::ConfigError("unknown parameter of " + info.name, cfg::join_key_path(path, key), value.loc, hint));
     }
   }
   for (const auto& p : info.params)
     if (p.required() && !table.find(p.name))
-      throw cfg::ConfigError("missing required parameter '" + p.name + "' of " + info.name +
-                                 (p.doc.empty() ? "" : " (" + p.doc + ")"),
-                             path, table.loc, "add " + p.name + " = <" + type_description(p.type) + ">");
+      report(cfg::ConfigError("missing required parameter '" + p.name + "' of " + info.name +
+                                  (p.doc.empty() ? "" : " (" + p.doc + ")"),
+                              path, table.loc, "add " + p.name + " = <" + type_description(p.type) + ">"));
 }
 
 void check_value(const Value& value, const Param& param, const std::string& path, const cfg::Location& where) {

@@ -1,8 +1,10 @@
 #pragma once
 // Checks of a component's config table against its declared parameters.
+#include <functional>
 #include <optional>
 #include <string>
 
+#include "config/error.hpp"
 #include "config/node.hpp"
 #include "lighter/object.hpp"
 #include "lighter/params.hpp"
@@ -12,8 +14,10 @@ namespace lighter::host {
 
 // `_disabled_ = true`; a non-boolean `_disabled_` is an error.
 bool is_disabled(const cfg::Node& table, const std::string& path);
-// Unknown keys (with did-you-mean), `_args_` where none are taken, missing required keys.
-void validate_keys(const cfg::Node& table, const std::string& path, const ComponentInfo& info);
+// Unknown keys (with did-you-mean), `_args_` where none are taken, missing required keys: each
+// one is handed to `report` (which may throw to stop at the first).
+void validate_keys(const cfg::Node& table, const std::string& path, const ComponentInfo& info,
+                   const std::function<void(const cfg::ConfigError&)>& report);
 // A value's type against a declaration ("expected integer, got string \"x\"").
 void check_value(const Value& value, const Param& param, const std::string& path, const cfg::Location& where);
 void check_kind(const ObjectPtr& object, std::optional<Kind> kind, const std::string& path, const cfg::Location& where);

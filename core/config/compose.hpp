@@ -48,7 +48,9 @@ void merge_into(Node& base, const Node& overlay);
 // on the result.
 // `first_format`, when given, gets the format of the first config file (the run writes its
 // config in it). After the macros: relative references made absolute, `$` expressions evaluated.
-Node load_inputs(const std::vector<std::string>& inputs, Format* first_format = nullptr);
+// `run_layout`: the inputs are a run's config, so check_legacy_layout and check_override_top_key
+// apply (the config language itself gives top-level keys no meaning).
+Node load_inputs(const std::vector<std::string>& inputs, Format* first_format = nullptr, bool run_layout = false);
 
 // Replaces every string "%a::b" by a copy of the raw config at that path and every
 // "%other.toml::a::b" / "%other.toml" by a copy from that file (the path is relative to
@@ -72,5 +74,12 @@ void check_python_only(const Node& root);
 
 // Top-level keys outside trainer, model, data, args, vars, seed, in order (for a warning).
 std::vector<std::string> unknown_top_level_keys(const Node& root);
+
+// Lighter 0.0.x's layout (`system` with model, optimizer, dataloaders...): one error that maps
+// each of its keys present to today's `model`/`data` keys.
+void check_legacy_layout(const Node& root);
+// An override that made a top-level key no file has and lighter gives no meaning to
+// (`system::optimizer::lr=0.1`): one error naming today's key ("model::optimizer::lr").
+void check_override_top_key(const std::string& override_input, const std::vector<std::string>& path);
 
 }  // namespace lighter::cfg

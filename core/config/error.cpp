@@ -33,6 +33,23 @@ ConfigError::ConfigError(std::string message, std::string key_path, Location whe
       message_(std::move(message)),
       suggestion_(std::move(suggestion)) {}
 
+ConfigErrors::ConfigErrors(std::vector<ConfigError> errors, bool more_may_follow)
+    : ConfigError(errors.at(0).message(), errors.at(0).key_path(), errors.at(0).where(), errors.at(0).suggestion()),
+      errors_(std::move(errors)) {
+    for (size_t i = 0; i < errors_.size() && i < kMaxReported; ++i) {
+        if (i > 0) text_ += '\n';
+        text_ += errors_[i].what();
+    }
+    if (errors_.size() > kMaxReported || more_may_follow) {
+        const size_t shown = std::min(errors_.size(), kMaxReported);
+        text_ += "\nerror: stopped after " + std::to_string(shown) + " config errors" +
+                 (errors_.size() > shown ? " (" + std::to_string(errors_.size() - shown) + " more found)" : std::string()) +
+                 "; fix these and run again";
+    } else if (errors_.size() > 1) {
+        text_ += "\nerror: " + std::to_string(errors_.size()) + " config errors";
+    }
+}
+
 std::string did_you_mean(const std::vector<std::string>& matches) {
     if (matches.empty()) return {};
     if (matches.size() == 1) return "did you mean '" + matches.front() + "'?";

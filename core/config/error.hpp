@@ -39,6 +39,23 @@ private:
     std::string suggestion_;
 };
 
+// Several config errors found in one run (the builder goes on past a failed component to
+// report the others): what() is their lines in the order found, at most kMaxReported, then
+// a line saying how many more there were. The accessors of ConfigError describe the first.
+class ConfigErrors : public ConfigError {
+public:
+    static constexpr size_t kMaxReported = 20;
+    // `errors` is not empty; `more` counts errors found beyond those given (0: none known).
+    explicit ConfigErrors(std::vector<ConfigError> errors, bool more_may_follow = false);
+
+    const char* what() const noexcept override { return text_.c_str(); }
+    const std::vector<ConfigError>& errors() const { return errors_; }
+
+private:
+    std::vector<ConfigError> errors_;
+    std::string text_;
+};
+
 using lighter::closest_matches;  // lighter/suggest.hpp
 
 // "did you mean 'a'?", "did you mean one of 'a', 'b'?" or "" for no matches.

@@ -53,7 +53,8 @@ Node parse_override_value(const std::string& text, const std::string& key) {
     return value;
 }
 
-void apply_override(Node& root, const std::string& input) {
+// Returns the override's key path when it made a new top-level key, else {}.
+std::vector<std::string> apply_override(Node& root, const std::string& input) {
     std::string_view text = input;
     Edit edit = Edit::Set;
     if (text.front() == '~' || text.front() == '=') {
@@ -84,6 +85,7 @@ void apply_override(Node& root, const std::string& input) {
                               " levels deep; lighter accepts at most " + std::to_string(kMaxNesting),
                           {}, kOverride, kFlattenHint);
     }
+    const bool made_top_key = edit != Edit::Delete && !root.find(path.front());
     try {
         expand_macros_along(root, path);
         apply_edit(root, path, edit, value);
@@ -91,6 +93,7 @@ void apply_override(Node& root, const std::string& input) {
         throw ConfigError(error.message() + " (in override '" + shown(input) + "')", error.key_path(), error.where(),
                           error.suggestion());
     }
+    return made_top_key ? path : std::vector<std::string>{};
 }
 
 std::vector<std::string> split_commas(const std::string& input) {
@@ -109,20 +112,29 @@ std::vector<std::string> split_commas(const std::string& input) {
 
 }  // namespace
 
-Node load_inputs(const std::vector<std::string>& inputs, Format* first_format) {
+Node load_inputs(const std::vector<std::string>& inputs, Format* first_format, bool run_layout) {
     Node root = Node::make_table();
     bool first_file = true;
+    std::vector<std::pair<std::vector<std::string>, std::string>> made_top_keys;  // (path, override): no file has it
     for (const std::string& input : inputs) {
         if (is_override(input)) {
-            apply_override(root, input);
+            if (auto path = apply_override(root, input); !path.empty()) made_top_keys.emplace_back(path, input);
             continue;
         }
         for (const std::string& file : split_commas(input)) {
             Format format = Format::Toml;
-            merge_into(root, parse_file(file, file, &format));
+            Node tree = parse_file(file, file, &format);
+            made_top_keys.erase(std::remove_if(made_top_keys.begin(), made_top_keys.end(),
+                                               [&](const auto& made) { return tree.find(made.first.front()) != nullptr; }),
+                                made_top_keys.end());
+            merge_into(root, std::move(tree));
             if (first_file && first_format) *first_format = format;
             first_file = false;
         }
+    }
+    if (run_layout) {
+        for (const auto& [path, input] : made_top_keys) check_override_top_key(shown(input), path);
+        check_legacy_layout(root);
     }
     expand_macros(root);
     absolutize_references(root);

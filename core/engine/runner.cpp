@@ -79,6 +79,18 @@ std::shared_ptr<T> require(Builder& builder, const std::string& key, Kind kind, 
   return object;
 }
 
+// Builds one top-level part; its config errors are recorded in the builder (null returned) so
+// that the other parts are still checked.
+template <class Build>
+auto reporting(Builder& builder, Build build) -> decltype(build()) {
+  try {
+    return build();
+  } catch (const cfg::ConfigError& e) {
+    builder.report(e);
+    return nullptr;
+  }
+}
+
 constexpr const char* kCsvLogger = "pytorch_lightning.loggers.CSVLogger";
 constexpr const char* kModelCheckpoint = "pytorch_lightning.callbacks.ModelCheckpoint";
 
@@ -181,7 +193,7 @@ void finalize_after_failure(PlTrainer& trainer, const std::string& status) {
 
 int run_stage(const std::string& stage, const std::vector<std::string>& inputs, const StageFlags& flags) {
   cfg::Format format = cfg::Format::Toml;
-  cfg::Node config = cfg::load_inputs(inputs, &format);
+  cfg::Node config = cfg::load_inputs(inputs, &format, /*run_layout=*/true);
   apply_flags(config, stage, flags);
   const StageArgs stage_args = read_stage_args(config, stage);
   for (const auto& key : cfg::unknown_top_level_keys(config))
@@ -197,10 +209,15 @@ int run_stage(const std::string& stage, const std::vector<std::string>& inputs, 
   ComponentRegistry registry = load_all_plugins();
   check_interrupt(kBeforeRun);
   Builder builder(config, registry);
-  auto model = require<Model>(builder, "model", Kind::Model, "_target_ = \"lighter.SupervisedModule\"");
-  auto trainer = std::dynamic_pointer_cast<PlTrainer>(builder.build("trainer", Kind::Trainer, "pytorch_lightning.Trainer"));
-  if (!trainer) throw cfg::ConfigError("the trainer must be pytorch_lightning.Trainer", "trainer");
-  auto data = require<DataModule>(builder, "data", Kind::DataModule, "_target_ = \"lighter.LighterDataModule\"");
+  builder.collect_errors();
+  auto model = reporting(builder, [&] { return require<Model>(builder, "model", Kind::Model, "_target_ = \"lighter.SupervisedModule\""); });
+  auto trainer = reporting(builder, [&] {
+    auto built = std::dynamic_pointer_cast<PlTrainer>(builder.build("trainer", Kind::Trainer, "pytorch_lightning.Trainer"));
+    if (!built) throw cfg::ConfigError("the trainer must be pytorch_lightning.Trainer", "trainer");
+    return built;
+  });
+  auto data = reporting(builder, [&] { return require<DataModule>(builder, "data", Kind::DataModule, "_target_ = \"lighter.LighterDataModule\""); });
+  if (!builder.errors().empty()) throw cfg::ConfigErrors(builder.errors());
   add_defaults(builder, registry, *trainer);
   require_stage_loaders(stage, *data, registry, config);
   check_interrupt(kBeforeRun);

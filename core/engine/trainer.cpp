@@ -7,6 +7,7 @@
 #include "dist/ddp.hpp"
 #include "dist/session.hpp"
 #include "engine/interrupt.hpp"
+#include "engine/model_summary.hpp"
 #include "engine/start_time.hpp"
 #include "engine/trainer_steps.hpp"
 #include "internal.hpp"
@@ -53,6 +54,7 @@ PlTrainer::PlTrainer(TrainerOptions options) : options_(std::move(options)) {
   if (options_.benchmark.value_or(false) && !device_.is_cuda())
     spdlog::debug("trainer::benchmark only affects cuDNN on CUDA devices");
   reporter_.set_enabled(options_.enable_progress_bar);
+  if (options_.simple_profiler) profiler_ = std::make_unique<SimpleProfiler>();
 }
 
 PlTrainer::~PlTrainer() = default;
@@ -149,8 +151,20 @@ std::optional<Dict> PlTrainer::next_batch(DataLoader& loader) {
   return plugin_call(loader, "next (loading a batch)", [&] { return loader.next(); });
 }
 
+std::string PlTrainer::profile_action(const Object& object, const char* call) {
+  const Kind kind = object.kind();
+  const char* label = kind == Kind::Model        ? "LightningModule"
+                      : kind == Kind::DataModule ? "LightningDataModule"
+                      : kind == Kind::Callback   ? "Callback"
+                                                 : kind_name(kind);
+  std::string target = object.target();
+  if (const size_t dot = target.rfind('.'); dot != std::string::npos) target.erase(0, dot + 1);
+  return fmt::format("[{}]{}.{}", label, target, call);
+}
+
 void PlTrainer::begin_stage(const std::string& stage, Model& model, DataModule& data) {
   stage_ = stage;
+  if (profiler_) profiler_->start(stage);
   should_stop_ = false;
   lighter::internal::set_pad_shards(stage != "predict");
   model_ = &model;
@@ -174,6 +188,7 @@ void PlTrainer::begin_stage(const std::string& stage, Model& model, DataModule& 
 void PlTrainer::end_stage(Model& model) {
   ddp_.reset();
   call_hooks("teardown", model, [&](Hooks& h) { h.teardown(*this, model, stage_); });
+  if (profiler_ && global_rank() == 0) spdlog::info("\n{}", profiler_->report());
   model.attach(nullptr);
   model_ = nullptr;
 }
@@ -222,6 +237,7 @@ void PlTrainer::fit_loop(Model& model, DataModule& data, const std::optional<Res
     else restore(model, *resume_from);
   }
   if (session_) ddp_ = std::make_unique<dist::Ddp>(*session_, model.module(), options_.strategy.ddp);
+  if (options_.enable_model_summary && global_rank() == 0) spdlog::info("\n{}", model_summary(model));
   call_hooks("on_fit_start", model, [&](Hooks& h) { h.on_fit_start(*this, model); });
   sanity_check(model);
   call_hooks("on_train_start", model, [&](Hooks& h) { h.on_train_start(*this, model); });
@@ -262,6 +278,7 @@ bool PlTrainer::validation_due() const {
 }
 
 void PlTrainer::train_epoch(Model& model, DataLoader& loader) {
+  ProfileScope profile(profiler_.get(), "run_training_epoch");
   training_ = true;
   model.module().train();
   call_hooks("on_train_epoch_start", model, [&](Hooks& h) { h.on_train_epoch_start(*this, model); });
@@ -306,6 +323,7 @@ void PlTrainer::train_epoch(Model& model, DataLoader& loader) {
 }
 
 void PlTrainer::train_batch(Model& model, const Dict& batch, int64_t batch_idx, int64_t total) {
+  ProfileScope profile(profiler_.get(), "run_training_batch");
   call_hooks("on_train_batch_start", model, [&](Hooks& h) { h.on_train_batch_start(*this, model, batch, batch_idx); });
   const std::string& where = training_step_name_;
   const int64_t accumulate = options_.accumulate_grad_batches;
@@ -376,6 +394,7 @@ void PlTrainer::throw_if_loss_was_nonfinite() {
 }
 
 void PlTrainer::optimizer_step(Model& model) {
+  ProfileScope profile(profiler_.get(), "optimizer_step");
   // GradScaler: the hook and clipping see unscaled gradients (Lightning unscales first).
   const bool scaler_found_inf = scaler_ && scaler_->unscale(model.module().parameters());
   // Lightning's order: the hook sees the raw gradients, clipping follows.

@@ -15,6 +15,7 @@
 #include "engine/interrupt.hpp"
 #include "engine/log_store.hpp"
 #include "engine/precision.hpp"
+#include "engine/profiler.hpp"
 #include "engine/progress.hpp"
 #include "engine/trainer_options.hpp"
 #include "lighter/logger.hpp"
@@ -106,8 +107,10 @@ class PlTrainer : public lighter::Trainer {
   // component, `call` and when().
   template <class Body>
   auto plugin_call(const Object& object, const char* call, Body&& body) -> decltype(body()) {
+    ProfileScope profile(profiler_.get(), profiler_ ? profile_action(object, call) : std::string());
     return call_plugin(object, call, [this] { return when(); }, std::forward<Body>(body));
   }
+  static std::string profile_action(const Object& object, const char* call);  // "[Callback]EarlyStopping.on_..."
   // A step method of the model; failures also show the batch's shapes.
   template <class Step>
   Dict run_step(Model& model, const char* step, const Dict& batch, int64_t batch_idx, Step&& body);
@@ -166,6 +169,7 @@ class PlTrainer : public lighter::Trainer {
   std::shared_ptr<DataLoader> val_loader_;
   dist::Session* session_ = nullptr;
   std::unique_ptr<dist::Ddp> ddp_;  // while fit trains on several ranks
+  std::unique_ptr<SimpleProfiler> profiler_;  // profiler = "simple"
 };
 
 template <class Hook>

@@ -95,6 +95,15 @@ std::vector<Param> trainer_params() {
   strategy.type = Type::String | Type::Component;
   strategy.component_kind = Kind::Other;
   strategy.check = [](const Value& v) -> std::string { return v.is_string() ? dist::check_strategy_name(v.as_string()) : ""; };
+  Param summary = param::boolean("enable_model_summary", true, "print the model summary table at the start of fit");
+  summary.type = Type::Bool | Type::Null;
+  Param profiler = param::string("profiler", std::nullopt,
+                                 "\"simple\": time every hook and step, report at the end of the stage");
+  profiler.type = Type::String | Type::Null;
+  profiler.default_value = Value();
+  profiler.check = [](const Value& v) -> std::string {
+    return v.as_string() == "simple" ? "" : "\"simple\" or null (Lightning's advanced, pytorch and xla profilers need Python)";
+  };
   Param benchmark = param::boolean("benchmark", false, "let cuDNN pick the fastest convolution algorithms (CUDA)");
   benchmark.type = Type::Bool | Type::Null;
   benchmark.default_value = Value();
@@ -123,6 +132,8 @@ std::vector<Param> trainer_params() {
       at_least(param::integer("log_every_n_steps", 50, "how often to log step values"), 1),
       param::string("default_root_dir", ".", "where lighter_logs/version_N is created"),
       param::boolean("enable_progress_bar", true, "show progress while running"),
+      summary,
+      profiler,
       param::boolean("deterministic", false, "use deterministic algorithms only"),
       num_threads,
       param::components("callbacks", Kind::Callback, "callbacks receiving the Lightning hooks"),
@@ -222,6 +233,8 @@ std::shared_ptr<Object> make_trainer(const Args& args) {
   o.log_every_n_steps = args.get<int64_t>("log_every_n_steps");
   o.default_root_dir = args.get<std::string>("default_root_dir");
   o.enable_progress_bar = args.get<bool>("enable_progress_bar");
+  o.enable_model_summary = args.get_optional<bool>("enable_model_summary").value_or(true);
+  o.simple_profiler = args.has("profiler");
   o.deterministic = args.get<bool>("deterministic");
   o.num_threads = args.get_optional<int64_t>("num_threads");
   if (o.num_threads && *o.num_threads < 1) args.fail("num_threads", "expected a thread count >= 1");

@@ -42,6 +42,8 @@ struct TrainerOptions {
   int64_t log_every_n_steps = 50;
   std::string default_root_dir = ".";
   bool enable_progress_bar = true;
+  bool enable_model_summary = true;  // Lightning's ModelSummary table at the start of fit
+  bool simple_profiler = false;      // profiler = "simple"
   bool deterministic = false;
   std::optional<int64_t> num_threads;
   std::vector<std::shared_ptr<Callback>> callbacks;

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "optimizer_state.hpp"
+#include "param_groups.hpp"
 #include "registrations.hpp"
 
 namespace lighter::torch_optim {
@@ -37,13 +38,35 @@ class OptimizerRecipe : public Optimizer {
   const PythonLayout& layout_;
 };
 
+template <class Options>
+using OptionsOf = Options (*)(const Args&);
+
+// The optimizer's options, and one set per parameter group (each group's keys over the
+// optimizer's, checked by the same `options_of`).
 template <class TorchOptimizer, class Options>
-std::shared_ptr<Optimizer> recipe(const Args& a, std::string name, const PythonLayout& layout, Options options) {
-  auto made = std::make_shared<OptimizerRecipe>(
-      std::move(name),
-      [options](std::vector<torch::Tensor> params) { return std::make_unique<TorchOptimizer>(std::move(params), options); },
-      layout);
-  if (auto module = a.component<Module>("params")) made->params_module = module->ptr();
+std::shared_ptr<Optimizer> recipe(const Args& a, std::string name, const PythonLayout& layout,
+                                  OptionsOf<Options> options_of, const std::vector<std::string>& keys) {
+  const Options options = options_of(a);
+  std::vector<std::shared_ptr<torch::nn::Module>> modules;
+  std::vector<Options> group_options;
+  for (const auto& group : group_sources(a, keys)) {
+    modules.push_back(group.module);
+    group_options.push_back(options_of(group.args));
+  }
+  Create create = [options](std::vector<torch::Tensor> params) {
+    return std::make_unique<TorchOptimizer>(std::move(params), options);
+  };
+  if (!modules.empty())
+    create = [options, modules, group_options](std::vector<torch::Tensor> /*the groups say which*/) {
+      auto tensors = group_tensors(modules);
+      std::vector<torch::optim::OptimizerParamGroup> groups;
+      for (size_t i = 0; i < tensors.size(); ++i)
+        groups.emplace_back(std::move(tensors[i]), std::make_unique<Options>(group_options[i]));
+      return std::make_unique<TorchOptimizer>(std::move(groups), options);
+    };
+  auto made = std::make_shared<OptimizerRecipe>(std::move(name), std::move(create), layout);
+  if (modules.empty())
+    if (auto module = a.component<Module>("params")) made->params_module = module->ptr();
   return made;
 }
 
@@ -63,92 +86,113 @@ std::tuple<double, double> betas_of(const Args& a) {
 }
 
 std::vector<Param> with_params(std::vector<Param> own) {
-  own.insert(own.begin(), component("params", Kind::Module,
-                                    "module whose parameters are optimised (e.g. \"@model::network::0\"); "
-                                    "default: all the model's trainable parameters",
-                                    true));
+  Param params = component("params", Kind::Module,
+                           "module whose parameters are optimised (e.g. \"@model::network::0\"), or parameter "
+                           "groups [{params = <module>, lr = ...}, ...]; default: all the model's trainable parameters",
+                           true);
+  params.type = params.type | Type::List;
+  own.insert(own.begin(), std::move(params));
   return own;
+}
+
+// Registers `target` with its own options `own` (a parameter group may set any of them).
+template <class TorchOptimizer, class Options>
+void add_optimizer(Registrar& r, const std::string& target, const std::string& doc, const std::string& name,
+                   const PythonLayout& (*layout)(), std::vector<Param> own,
+                   OptionsOf<Options> options_of) {
+  std::vector<std::string> keys;
+  for (const auto& p : own) keys.push_back(p.name);
+  r.add<Optimizer>(target, doc, with_params(std::move(own)), [=](const Args& a) {
+    return recipe<TorchOptimizer, Options>(a, name, layout(), options_of, keys);
+  });
 }
 
 Param betas() {
   return list("betas", Type::Float, Value(Value::Array{0.9, 0.999}), "coefficients of the running averages");
 }
 
+torch::optim::AdamOptions adam_options(const Args& a) {
+  return torch::optim::AdamOptions(non_negative(a, "lr"))
+      .betas(betas_of(a))
+      .eps(non_negative(a, "eps"))
+      .weight_decay(non_negative(a, "weight_decay"))
+      .amsgrad(a.get<bool>("amsgrad"));
+}
+
+torch::optim::AdamWOptions adamw_options(const Args& a) {
+  return torch::optim::AdamWOptions(non_negative(a, "lr"))
+      .betas(betas_of(a))
+      .eps(non_negative(a, "eps"))
+      .weight_decay(non_negative(a, "weight_decay"))
+      .amsgrad(a.get<bool>("amsgrad"));
+}
+
+torch::optim::SGDOptions sgd_options(const Args& a) {
+  const double momentum = non_negative(a, "momentum"), dampening = a.get<double>("dampening");
+  const bool nesterov = a.get<bool>("nesterov");
+  if (nesterov && (momentum <= 0 || dampening != 0))
+    a.fail("nesterov", "Nesterov momentum needs momentum > 0 and dampening = 0");
+  return torch::optim::SGDOptions(non_negative(a, "lr"))
+      .momentum(momentum)
+      .dampening(dampening)
+      .weight_decay(non_negative(a, "weight_decay"))
+      .nesterov(nesterov);
+}
+
+torch::optim::RMSpropOptions rmsprop_options(const Args& a) {
+  return torch::optim::RMSpropOptions(non_negative(a, "lr"))
+      .alpha(non_negative(a, "alpha"))
+      .eps(non_negative(a, "eps"))
+      .weight_decay(non_negative(a, "weight_decay"))
+      .momentum(non_negative(a, "momentum"))
+      .centered(a.get<bool>("centered"));
+}
+
+torch::optim::AdagradOptions adagrad_options(const Args& a) {
+  return torch::optim::AdagradOptions(non_negative(a, "lr"))
+      .lr_decay(non_negative(a, "lr_decay"))
+      .weight_decay(non_negative(a, "weight_decay"))
+      .initial_accumulator_value(non_negative(a, "initial_accumulator_value"))
+      .eps(non_negative(a, "eps"));
+}
+
 void register_adam_family(Registrar& r) {
-  r.add<Optimizer>("torch.optim.Adam", "Adam",
-                   with_params({real("lr", 1e-3, "learning rate"), betas(),
-                                real("eps", 1e-8, "added to the denominator for numerical stability"),
-                                real("weight_decay", 0.0, "L2 penalty"),
-                                boolean("amsgrad", false, "use the AMSGrad variant")}),
-                   [](const Args& a) {
-                     return recipe<torch::optim::Adam>(a, "Adam", adam_layout(),
-                                                       torch::optim::AdamOptions(non_negative(a, "lr"))
-                                                           .betas(betas_of(a))
-                                                           .eps(non_negative(a, "eps"))
-                                                           .weight_decay(non_negative(a, "weight_decay"))
-                                                           .amsgrad(a.get<bool>("amsgrad")));
-                   });
-  r.add<Optimizer>("torch.optim.AdamW", "Adam with decoupled weight decay",
-                   with_params({real("lr", 1e-3, "learning rate"), betas(),
-                                real("eps", 1e-8, "added to the denominator for numerical stability"),
-                                real("weight_decay", 1e-2, "decoupled weight decay coefficient"),
-                                boolean("amsgrad", false, "use the AMSGrad variant")}),
-                   [](const Args& a) {
-                     return recipe<torch::optim::AdamW>(a, "AdamW", adamw_layout(),
-                                                        torch::optim::AdamWOptions(non_negative(a, "lr"))
-                                                            .betas(betas_of(a))
-                                                            .eps(non_negative(a, "eps"))
-                                                            .weight_decay(non_negative(a, "weight_decay"))
-                                                            .amsgrad(a.get<bool>("amsgrad")));
-                   });
+  add_optimizer<torch::optim::Adam>(r, "torch.optim.Adam", "Adam", "Adam", adam_layout,
+                                    {real("lr", 1e-3, "learning rate"), betas(),
+                                     real("eps", 1e-8, "added to the denominator for numerical stability"),
+                                     real("weight_decay", 0.0, "L2 penalty"),
+                                     boolean("amsgrad", false, "use the AMSGrad variant")},
+                                    adam_options);
+  add_optimizer<torch::optim::AdamW>(r, "torch.optim.AdamW", "Adam with decoupled weight decay", "AdamW", adamw_layout,
+                                     {real("lr", 1e-3, "learning rate"), betas(),
+                                      real("eps", 1e-8, "added to the denominator for numerical stability"),
+                                      real("weight_decay", 1e-2, "decoupled weight decay coefficient"),
+                                      boolean("amsgrad", false, "use the AMSGrad variant")},
+                                     adamw_options);
 }
 
 void register_classic(Registrar& r) {
-  r.add<Optimizer>("torch.optim.SGD", "stochastic gradient descent (optionally with momentum)",
-                   with_params({real("lr", 1e-3, "learning rate"), real("momentum", 0.0, "momentum factor"),
-                                real("dampening", 0.0, "dampening for momentum"),
-                                real("weight_decay", 0.0, "L2 penalty"),
-                                boolean("nesterov", false, "use Nesterov momentum")}),
-                   [](const Args& a) {
-                     const double momentum = non_negative(a, "momentum"), dampening = a.get<double>("dampening");
-                     const bool nesterov = a.get<bool>("nesterov");
-                     if (nesterov && (momentum <= 0 || dampening != 0))
-                       a.fail("nesterov", "Nesterov momentum needs momentum > 0 and dampening = 0");
-                     return recipe<torch::optim::SGD>(a, "SGD", sgd_layout(),
-                                                      torch::optim::SGDOptions(non_negative(a, "lr"))
-                                                          .momentum(momentum)
-                                                          .dampening(dampening)
-                                                          .weight_decay(non_negative(a, "weight_decay"))
-                                                          .nesterov(nesterov));
-                   });
-  r.add<Optimizer>("torch.optim.RMSprop", "RMSprop",
-                   with_params({real("lr", 1e-2, "learning rate"), real("alpha", 0.99, "smoothing constant"),
-                                real("eps", 1e-8, "added to the denominator for numerical stability"),
-                                real("weight_decay", 0.0, "L2 penalty"), real("momentum", 0.0, "momentum factor"),
-                                boolean("centered", false, "normalise by the estimated gradient variance")}),
-                   [](const Args& a) {
-                     return recipe<torch::optim::RMSprop>(a, "RMSprop", rmsprop_layout(),
-                                                          torch::optim::RMSpropOptions(non_negative(a, "lr"))
-                                                              .alpha(non_negative(a, "alpha"))
-                                                              .eps(non_negative(a, "eps"))
-                                                              .weight_decay(non_negative(a, "weight_decay"))
-                                                              .momentum(non_negative(a, "momentum"))
-                                                              .centered(a.get<bool>("centered")));
-                   });
-  r.add<Optimizer>("torch.optim.Adagrad", "Adagrad",
-                   with_params({real("lr", 1e-2, "learning rate"), real("lr_decay", 0.0, "learning-rate decay"),
-                                real("weight_decay", 0.0, "L2 penalty"),
-                                real("initial_accumulator_value", 0.0, "initial value of the squared-gradient sums"),
-                                real("eps", 1e-10, "added to the denominator for numerical stability")}),
-                   [](const Args& a) {
-                     return recipe<torch::optim::Adagrad>(
-                         a, "Adagrad", adagrad_layout(),
-                         torch::optim::AdagradOptions(non_negative(a, "lr"))
-                             .lr_decay(non_negative(a, "lr_decay"))
-                             .weight_decay(non_negative(a, "weight_decay"))
-                             .initial_accumulator_value(non_negative(a, "initial_accumulator_value"))
-                             .eps(non_negative(a, "eps")));
-                   });
+  add_optimizer<torch::optim::SGD>(r, "torch.optim.SGD", "stochastic gradient descent (optionally with momentum)",
+                                   "SGD", sgd_layout,
+                                   {real("lr", 1e-3, "learning rate"), real("momentum", 0.0, "momentum factor"),
+                                    real("dampening", 0.0, "dampening for momentum"),
+                                    real("weight_decay", 0.0, "L2 penalty"),
+                                    boolean("nesterov", false, "use Nesterov momentum")},
+                                   sgd_options);
+  add_optimizer<torch::optim::RMSprop>(
+      r, "torch.optim.RMSprop", "RMSprop", "RMSprop", rmsprop_layout,
+      {real("lr", 1e-2, "learning rate"), real("alpha", 0.99, "smoothing constant"),
+       real("eps", 1e-8, "added to the denominator for numerical stability"), real("weight_decay", 0.0, "L2 penalty"),
+       real("momentum", 0.0, "momentum factor"),
+       boolean("centered", false, "normalise by the estimated gradient variance")},
+      rmsprop_options);
+  add_optimizer<torch::optim::Adagrad>(
+      r, "torch.optim.Adagrad", "Adagrad", "Adagrad", adagrad_layout,
+      {real("lr", 1e-2, "learning rate"), real("lr_decay", 0.0, "learning-rate decay"),
+       real("weight_decay", 0.0, "L2 penalty"),
+       real("initial_accumulator_value", 0.0, "initial value of the squared-gradient sums"),
+       real("eps", 1e-10, "added to the denominator for numerical stability")},
+      adagrad_options);
 }
 }  // namespace
 

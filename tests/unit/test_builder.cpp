@@ -189,3 +189,68 @@ TEST_CASE("a factory that throws is a build error, not a config error") {
   CHECK_THROWS_AS(builder.build("x", std::nullopt), BuildError);
   CHECK_THROWS_WITH(builder.build("x", std::nullopt), Catch::Contains("x: test.Boom failed to build: disk on fire"));
 }
+
+namespace {
+// The builder collecting errors, as the runner uses it: every error of `paths`, in order.
+std::vector<std::string> collected_errors(const std::string& text, const std::vector<std::string>& paths) {
+  auto registry = test_registry();
+  auto root = parse(text);
+  Builder builder(root, registry);
+  builder.collect_errors();
+  for (const auto& path : paths) {
+    try {
+      builder.build(path, std::nullopt);
+    } catch (const cfg::ConfigError& e) {
+      builder.report(e);
+    }
+  }
+  std::vector<std::string> lines;
+  for (const auto& e : builder.errors()) lines.push_back(e.what());
+  return lines;
+}
+}  // namespace
+
+TEST_CASE("builder: collecting errors goes on past a failed component to its siblings and other parts") {
+  const std::string text =
+      "[a]\n_target_ = \"test.Pair\"\nleft = { _target_ = \"test.Leaf\", size = \"x\", colour = 1 }\n"
+      "right = { _target_ = \"test.Leaf\" }\n"
+      "[b]\n_target_ = \"test.Nope\"\n"
+      "[c]\n_target_ = \"test.Leaf\"\nsize = 3\n";
+  const auto errors = collected_errors(text, {"a", "b", "c"});
+  REQUIRE(errors.size() == 4);
+  CHECK(errors[0] == "error: run.toml:3:49: a::left::colour: unknown parameter of test.Leaf (its parameters: 'size', "
+                     "'rate', 'name', 'dims')");
+  CHECK_THAT(errors[1], Catch::StartsWith("error: run.toml:3:35: a::left::size: expected an integer, got string"));
+  CHECK_THAT(errors[2], Catch::StartsWith("error: run.toml:4:9: a::right: missing required parameter 'size'"));
+  CHECK_THAT(errors[3], Catch::StartsWith("error: run.toml:6:12: b::_target_: unknown _target_ 'test.Nope'"));
+
+  // A failed component referenced twice is reported once.
+  const auto shared = collected_errors("[x]\n_target_ = \"test.Leaf\"\n[p]\n_target_ = \"test.Pair\"\nleft = \"@x\"\n"
+                                       "right = \"@x\"\n",
+                                       {"p", "x"});
+  CHECK(shared.size() == 1);
+
+  // Not collecting: the first error is thrown, as before.
+  CHECK_THAT(build_error(text, "a"), Catch::Contains("a::left::colour: unknown parameter"));
+  // A factory's own failure (not a config error) still stops the build at once.
+  auto registry = test_registry();
+  auto root = parse("[a]\n_target_ = \"test.Boom\"\n[b]\n_target_ = \"test.Nope\"\n");
+  Builder builder(root, registry);
+  builder.collect_errors();
+  CHECK_THROWS_AS(builder.build("a", std::nullopt), BuildError);
+
+  // The cap: the 20th error stops the build with all of them.
+  std::string wide = "[a]\n_target_ = \"test.Leaf\"\nsize = 1\n";
+  for (int i = 0; i < 25; ++i) wide += "k" + std::to_string(i) + " = 1\n";
+  auto registry2 = test_registry();
+  auto root2 = parse(wide);
+  Builder capped(root2, registry2);
+  capped.collect_errors();
+  try {
+    capped.build("a", std::nullopt);
+    FAIL("no error");
+  } catch (const cfg::ConfigErrors& e) {
+    CHECK(e.errors().size() == 20);
+    CHECK_THAT(e.what(), Catch::EndsWith("error: stopped after 20 config errors; fix these and run again"));
+  }
+}

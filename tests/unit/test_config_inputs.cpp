@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "config/compose.hpp"
 #include "config/error.hpp"
@@ -12,9 +14,9 @@ namespace {
 const std::string kData = (std::filesystem::path(LIGHTER_TEST_DATA_DIR) / "config").string();
 const std::string kBase = kData + "/base.toml";
 
-std::string load_error(const std::vector<std::string>& inputs) {
+std::string load_error(const std::vector<std::string>& inputs, bool run_layout = false) {
     try {
-        load_inputs(inputs);
+        load_inputs(inputs, nullptr, run_layout);
     } catch (const ConfigError& error) {
         return error.what();
     }
@@ -122,9 +124,17 @@ TEST_CASE("config inputs: Python-only features are rejected, `$` expressions eva
     CHECK_THAT(load_error({"model::lr=$torch.cuda.device_count()"}),
                Catch::StartsWith("error: <override>: model::lr: `$` expression '$torch.cuda.device_count()': 'torch' is "
                                  "not supported (at character 2) (a `$` expression may use numbers"));
-    CHECK(load_error({"model::_mode_=callable"}) ==
-          "error: <override>: model::_mode_: `_mode_` is Python-only and not supported; components are always "
-          "constructed, for a callable use the component's own parameters");
+    CHECK(load_error({"model::_target_=x", "model::_mode_=callable"}) ==
+          "error: <override>: model::_mode_: `_mode_ = \"callable\"` hands Python a function or class to call later; "
+          "lighter builds every component, and a parameter that takes a function takes it by name (FileWriter's "
+          "writer_fn = \"tensor\"; a plugin registers more) or as the component itself (remove `_mode_` and give the "
+          "component, or the function's name)");
+    CHECK(load_error({"model::_target_=x", "model::_mode_=partial"}) ==
+          "error: <override>: model::_mode_: expected \"default\", \"callable\" or \"debug\", got \"partial\"");
+    CHECK(load_error({"model::_mode_=debug"}) ==
+          "error: <override>: model::_mode_: `_mode_` applies to a component (a table with _target_) (remove it, or "
+          "add _target_)");
+    CHECK_NOTHROW(load_inputs({"model::_target_=x", "model::_mode_=debug", "data::_target_=y", "data::_mode_=default"}));
     CHECK(load_error({"model::_requires_=[\"@x\"]"}) ==
           "error: <override>: model::_requires_: `_requires_` is Python-only and not supported; remove it, "
           "dependencies are resolved through `@` references");
@@ -136,4 +146,66 @@ TEST_CASE("config inputs: unknown top-level keys are listed for a warning", "[co
                                    "run.toml");
     CHECK(unknown_top_level_keys(root) == std::vector<std::string>{"extra", "defaults"});
     CHECK(unknown_top_level_keys(load_inputs({kBase})).empty());
+}
+
+TEST_CASE("config inputs: a run's overrides cannot make top-level keys without meaning", "[config][inputs]") {
+    CHECK(load_error({kBase, "system::optimizer::lr=0.001"}, true) ==
+          "error: <override>: system::optimizer::lr: override 'system::optimizer::lr=0.001' is written for Lighter "
+          "0.0.x's `system` layout; no config file has a `system` table and lighter gives it no meaning (today this "
+          "is model::optimizer::lr)");
+    CHECK_THAT(load_error({kBase, "system::dataloaders::train::batch_size=8"}, true),
+               Catch::EndsWith("(today this is data::train_dataloader::batch_size)"));
+    CHECK_THAT(load_error({kBase, "system#model#x=1"}, true), Catch::EndsWith("(today this is model::network::x)"));
+    CHECK_THAT(load_error({kBase, "system::postprocessing::x=1"}, true),
+               Catch::Contains("(today a LighterModule under `model`"));
+    CHECK(load_error({kBase, "modle::x=1"}, true) ==
+          "error: <override>: modle::x: override 'modle::x=1' creates the top-level key 'modle', which no config file "
+          "has and which has no meaning to lighter (did you mean 'model'?)");
+    CHECK_THAT(load_error({kBase, "zzz=1"}, true), Catch::EndsWith("(top-level keys: 'trainer', 'model', 'data', "
+                                                                    "'args', 'vars', 'seed')"));
+    // Known keys, keys a file has (before or after the override) and plain config-language loads pass.
+    CHECK_NOTHROW(load_inputs({kBase, "seed=3", "args::fit::ckpt_path=last"}, nullptr, true));
+    CHECK_NOTHROW(load_inputs({"defaults::lr=0.1", kBase, kData + "/defaults.toml"}, nullptr, true));
+    CHECK_NOTHROW(load_inputs({kBase, "system::optimizer::lr=0.001"}));
+}
+
+TEST_CASE("config inputs: Lighter 0.0.x's system layout gets one message mapping its keys", "[config][inputs]") {
+    const std::string old = (std::filesystem::temp_directory_path() / "lighter_old_layout.toml").string();
+    {
+        std::ofstream out(old);
+        out << "[system]\n_target_ = \"lighter.System\"\nbatch_size = 8\n[system.model]\n_target_ = \"x\"\n"
+               "[system.optimizer]\nlr = 0.1\n[system.metrics]\ntrain = []\n[system.dataloaders.train]\nx = 1\n"
+               "[system.postprocessing]\n";
+    }
+    CHECK(load_error({old}, true) ==
+          "error: " + old + ":1:1: system: this is Lighter 0.0.x's `system` layout, which lighter does not read: "
+          "system::_target_ -> model::_target_, system::batch_size -> data::<stage>_dataloader::batch_size, "
+          "system::model -> model::network, system::optimizer -> model::optimizer, system::metrics -> "
+          "model::{train,val,test}_metrics, system::dataloaders -> data::{train,val,test,predict}_dataloader, "
+          "system::postprocessing -> (no counterpart) (today a LighterModule under `model` (_target_ = "
+          "\"lighter.SupervisedModule\" or your own) holds network, criterion, optimizer, scheduler and "
+          "{train,val,test}_metrics, and `data` (_target_ = \"lighter.LighterDataModule\") holds "
+          "{train,val,test,predict}_dataloader)");
+    CHECK_NOTHROW(load_inputs({old}));  // the config language alone has no layout
+    std::filesystem::remove(old);
+}
+
+TEST_CASE("config errors: several found in one run are listed, at most 20", "[config][inputs]") {
+    std::vector<ConfigError> errors;
+    errors.emplace_back("first", "model::a", Location{"run.toml", 3, 5});
+    errors.emplace_back("second", "data::b", Location{}, "a hint");
+    CHECK(std::string(ConfigErrors({errors.front()}).what()) == "error: run.toml:3:5: model::a: first");
+    const ConfigErrors two(errors);
+    CHECK(std::string(two.what()) ==
+          "error: run.toml:3:5: model::a: first\nerror: data::b: second (a hint)\nerror: 2 config errors");
+    CHECK(two.key_path() == "model::a");
+    CHECK(two.message() == "first");
+    std::vector<ConfigError> many;
+    for (int i = 0; i < 23; ++i) many.emplace_back("e" + std::to_string(i), "k");
+    const std::string text = ConfigErrors(many).what();
+    CHECK(std::count(text.begin(), text.end(), '\n') == 20);
+    CHECK_THAT(text, Catch::EndsWith("error: k: e19\nerror: stopped after 20 config errors (3 more found); fix these "
+                                     "and run again"));
+    CHECK_THAT(std::string(ConfigErrors(errors, true).what()),
+               Catch::EndsWith("\nerror: stopped after 2 config errors; fix these and run again"));
 }
