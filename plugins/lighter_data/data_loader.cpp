@@ -1,6 +1,7 @@
 #include "data_loader.hpp"
 
 #include <lighter/dist.hpp>
+#include <lighter/log.hpp>
 
 #include <numeric>
 
@@ -11,8 +12,11 @@ namespace lighter::data {
 
 SeededDataLoader::SeededDataLoader(std::shared_ptr<Dataset> dataset, Options options)
     : dataset_(std::move(dataset)), options_(options) {
-  // As PyTorch's DataLoader: pinning needs an accelerator, and without one it does nothing.
-  if (options_.pin_memory && !torch::cuda::is_available()) options_.pin_memory = false;
+  // As PyTorch's DataLoader: pinning needs an accelerator, and without one it warns and does nothing.
+  if (options_.pin_memory && !torch::cuda::is_available()) {
+    log::warn("DataLoader: pin_memory is set but no accelerator is found, so pinned memory is not used");
+    options_.pin_memory = false;
+  }
 }
 
 Dict SeededDataLoader::pinned(Dict batch) const {
@@ -51,7 +55,10 @@ void SeededDataLoader::shard() {
 }
 
 void SeededDataLoader::start_epoch(int64_t epoch) {
-  prefetcher_.reset();  // joins the previous epoch's workers before its state changes
+  // The previous epoch's workers stop loading before its state changes: persistent ones wait
+  // for the next round, the others are joined.
+  if (prefetcher_ && options_.persistent_workers) prefetcher_->end_round();
+  else prefetcher_.reset();
   started_ = true;
   cursor_ = 0;
   epoch_seed_ = derive_seed(options_.seed, static_cast<uint64_t>(epoch));
@@ -67,16 +74,23 @@ void SeededDataLoader::start_epoch(int64_t epoch) {
   shard();
   // Ranks draw their random transforms apart (as DataLoader workers seeded by rank).
   if (dist::world_size() > 1) epoch_seed_ = derive_seed(epoch_seed_, 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(dist::global_rank()));
-  if (options_.num_workers > 0 && num_batches() > 0)
-    prefetcher_ = std::make_unique<Prefetcher>([this](int64_t i) { return load(i); }, num_batches(),
-                                               options_.num_workers, 2 * options_.num_workers);
+  if (options_.num_workers > 0 && num_batches() > 0) {
+    if (!prefetcher_)
+      prefetcher_ = std::make_unique<Prefetcher>([this](int64_t i) { return load(i); }, options_.num_workers,
+                                                 options_.prefetch_factor * options_.num_workers);
+    prefetcher_->begin(num_batches());
+  }
 }
 
 std::optional<Dict> SeededDataLoader::next() {
   if (!started_) start_epoch(0);
   if (cursor_ >= num_batches()) return std::nullopt;
   const int64_t index = cursor_++;
-  return prefetcher_ ? prefetcher_->take() : load(index);
+  if (!prefetcher_) return load(index);
+  Dict batch = prefetcher_->take();
+  // As PyTorch, workers that are not persistent are shut down when the epoch's batches are out.
+  if (cursor_ == num_batches() && !options_.persistent_workers) prefetcher_.reset();
+  return batch;
 }
 
 Dict SeededDataLoader::load(int64_t batch_index) const {
@@ -94,11 +108,17 @@ void register_data_loader(Registrar& r) {
   Param seed = integer("seed", std::nullopt, "base seed of the shuffling order (null: drawn from the run's seed)");
   seed.type = Type::Int | Type::Null;
   seed.default_value = Value();
+  Param prefetch_factor = integer("prefetch_factor", std::nullopt,
+                                  "batches each worker loads ahead (null: 2 with workers; only with num_workers > 0)");
+  prefetch_factor.type = Type::Int | Type::Null;
+  prefetch_factor.default_value = Value();
   r.add<DataLoader>(
       "torch.utils.data.DataLoader", "batches of a dataset, shuffled per epoch from a seed",
       {component("dataset", Kind::Dataset, "the dataset to load from"),
        integer("batch_size", 1, "samples per batch"), boolean("shuffle", false, "reshuffle the samples every epoch"),
        integer("num_workers", 0, "threads loading batches ahead (0: load in the training thread)"),
+       prefetch_factor,
+       boolean("persistent_workers", false, "keep the worker threads between epochs (only with num_workers > 0)"),
        boolean("drop_last", false, "drop the last batch when it is smaller than batch_size"), seed,
        boolean("pin_memory", false,
                "batches in page-locked memory, so the copy to the GPU is asynchronous (no effect without CUDA)")},
@@ -109,6 +129,18 @@ void register_data_loader(Registrar& r) {
         options.shuffle = a.get<bool>("shuffle");
         options.num_workers = a.get<int64_t>("num_workers");
         if (options.num_workers < 0) a.fail("num_workers", "expected an integer >= 0");
+        // PyTorch 2.x's checks, with its messages.
+        const auto prefetch_factor = a.get_optional<int64_t>("prefetch_factor");
+        if (prefetch_factor && options.num_workers == 0)
+          a.fail("prefetch_factor", "prefetch_factor option could only be specified in multiprocessing. Let "
+                                    "num_workers > 0 to enable multiprocessing, otherwise set prefetch_factor to None");
+        if (prefetch_factor && *prefetch_factor < 1)
+          a.fail("prefetch_factor", "expected an integer >= 1 (batches each worker loads ahead), got " +
+                                        std::to_string(*prefetch_factor));
+        options.prefetch_factor = prefetch_factor.value_or(2);
+        options.persistent_workers = a.get<bool>("persistent_workers");
+        if (options.persistent_workers && options.num_workers == 0)
+          a.fail("persistent_workers", "persistent_workers option needs num_workers > 0");
         options.drop_last = a.get<bool>("drop_last");
         options.pin_memory = a.get<bool>("pin_memory");
         auto seed = a.get_optional<int64_t>("seed");

@@ -15,6 +15,8 @@ class SeededDataLoader : public DataLoader {
     int64_t batch_size = 1;
     bool shuffle = false;
     int64_t num_workers = 0;  // > 0: that many threads load batches ahead, in order
+    int64_t prefetch_factor = 2;      // with workers: batches loaded ahead per worker
+    bool persistent_workers = false;  // with workers: the same threads serve every epoch
     bool drop_last = false;
     uint64_t seed = 0;  // the order of epoch E depends only on (seed, E)
     bool pin_memory = false;  // batches in page-locked memory (where CUDA is), for asynchronous copies

@@ -4,8 +4,8 @@
 
 namespace lighter::data {
 
-Prefetcher::Prefetcher(Load load, int64_t count, int64_t workers, int64_t capacity)
-    : load_(std::move(load)), count_(count), capacity_(std::max<int64_t>(capacity, 1)) {
+Prefetcher::Prefetcher(Load load, int64_t workers, int64_t capacity)
+    : load_(std::move(load)), capacity_(std::max<int64_t>(capacity, 1)) {
   if (workers < 1) throw std::invalid_argument("Prefetcher needs at least one worker");
   try {
     for (int64_t i = 0; i < workers; ++i) workers_.emplace_back([this] { work(); });
@@ -16,6 +16,23 @@ Prefetcher::Prefetcher(Load load, int64_t count, int64_t workers, int64_t capaci
 }
 
 Prefetcher::~Prefetcher() { stop(); }
+
+void Prefetcher::end_round() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  count_ = next_to_load_ = next_to_take_ = 0;
+  ++round_;
+  ready_.wait(lock, [&] { return busy_ == 0; });
+  loaded_.clear();
+}
+
+void Prefetcher::begin(int64_t count) {
+  end_round();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    count_ = count;
+  }
+  space_.notify_all();
+}
 
 void Prefetcher::stop() {
   {
@@ -45,11 +62,14 @@ void Prefetcher::load_in_order() {
   torch::NoGradGuard no_grad;  // grad mode is per thread; loading never needs autograd
   for (;;) {
     int64_t index;
+    uint64_t round;
     {
       std::unique_lock<std::mutex> lock(mutex_);
-      space_.wait(lock, [&] { return stopping_ || next_to_load_ >= count_ || next_to_load_ < next_to_take_ + capacity_; });
-      if (stopping_ || next_to_load_ >= count_) return;
+      space_.wait(lock, [&] { return stopping_ || (next_to_load_ < count_ && next_to_load_ < next_to_take_ + capacity_); });
+      if (stopping_) return;
       index = next_to_load_++;
+      round = round_;
+      ++busy_;
     }
     Loaded item;
     try {
@@ -59,7 +79,8 @@ void Prefetcher::load_in_order() {
     }
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      loaded_.emplace(index, std::move(item));
+      --busy_;
+      if (round == round_) loaded_.emplace(index, std::move(item));
     }
     ready_.notify_all();
   }

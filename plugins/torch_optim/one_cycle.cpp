@@ -34,7 +34,7 @@ double group_value(const GroupRange& g, const std::string& key) {
 class OneCycleLR : public PythonScheduler {
  public:
   explicit OneCycleLR(const Args& a)
-      : PythonScheduler(interval_of(a), frequency_of(a)), max_lrs_(float_or_list_of(a, "max_lr")),
+      : PythonScheduler(a), max_lrs_(float_or_list_of(a, "max_lr")),
         total_steps_(a.get_optional<int64_t>("total_steps").value_or(0)), pct_start_(a.get<double>("pct_start")),
         anneal_strategy_(a.get<std::string>("anneal_strategy")), cycle_momentum_(a.get<bool>("cycle_momentum")),
         base_momentums_(float_or_list_of(a, "base_momentum")),
@@ -47,7 +47,7 @@ class OneCycleLR : public PythonScheduler {
   }
 
  protected:
-  void prepare(int64_t estimated_total_steps) override {
+  void prepare(int64_t estimated_total_steps, std::vector<double>& initial_lrs) override {
     if (!total_steps_) total_steps_ = estimated_total_steps;
     if (total_steps_ <= 0)
       throw std::runtime_error(target() + ": the total number of steps is unknown: set total_steps, or epochs and "
@@ -69,9 +69,8 @@ class OneCycleLR : public PythonScheduler {
       const double initial = max_lrs[i] / div_factor_;
       groups_.push_back({initial, max_lrs[i], initial / final_div_factor_, max_momentums[i], base_momentums[i]});
     }
-    std::vector<double> initial_lrs;
+    initial_lrs.clear();  // Python sets group['initial_lr'], which _LRScheduler takes as base_lrs
     for (const auto& g : groups_) initial_lrs.push_back(g.initial_lr);
-    set_lrs(initial_lrs);  // Python's group['initial_lr'], which _LRScheduler takes as base_lrs
     use_beta1_ = cycle_momentum_ && uses_betas();
     if (cycle_momentum_)
       for (size_t i = 0; i < groups_.size(); ++i) set_momentum(i, groups_[i].max_momentum);
@@ -174,7 +173,7 @@ void register_one_cycle(Registrar& r) {
 
   r.add<Scheduler>(
       "torch.optim.lr_scheduler.OneCycleLR", "the 1cycle policy (stepped after every optimizer step by default)",
-      with_interval({float_or_list("max_lr", std::nullopt, "peak learning rate (one, or one per param group)"),
+      python_params({float_or_list("max_lr", std::nullopt, "peak learning rate (one, or one per param group)"),
                      optional_positive_int("total_steps", "steps in the cycle; default: epochs * steps_per_epoch, "
                                                           "else the trainer's estimated total steps"),
                      optional_positive_int("epochs", "epochs (with steps_per_epoch) when total_steps is not set"),

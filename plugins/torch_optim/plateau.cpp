@@ -15,7 +15,7 @@ using namespace lighter::param;
 class ReduceLROnPlateau : public LrScheduler {
  public:
   explicit ReduceLROnPlateau(const Args& a)
-      : LrScheduler(interval_of(a), frequency_of(a)), monitor_(a.get<std::string>("monitor")),
+      : LrScheduler(a), monitor_(a.get<std::string>("monitor")),
         mode_(a.get<std::string>("mode")), factor_(a.get<double>("factor")), patience_(a.get<int64_t>("patience")),
         threshold_(a.get<double>("threshold")), threshold_mode_(a.get<std::string>("threshold_mode")),
         cooldown_(a.get<int64_t>("cooldown")), min_lr_(float_or_list_of(a, "min_lr")), eps_(a.get<double>("eps")) {

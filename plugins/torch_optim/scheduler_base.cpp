@@ -9,13 +9,29 @@ namespace {
 const char* const kIntervalCalls = "_lighter_interval_calls";
 }  // namespace
 
+LrScheduler::LrScheduler(const Args& a)
+    : interval_(interval_of(a)), frequency_(frequency_of(a)),
+      configured_optimizer_(a.component<Optimizer>("optimizer")) {}
+
 void LrScheduler::attach(torch::optim::Optimizer& optimizer, int64_t total_steps) {
-  optimizer_ = &optimizer;
-  interval_calls_ = 0;
+  check_not_owned();
+  bind(optimizer);
   on_attach(total_steps);
 }
 
+void LrScheduler::bind(torch::optim::Optimizer& optimizer) {
+  optimizer_ = &optimizer;
+  interval_calls_ = 0;
+}
+
+void LrScheduler::check_not_owned() const {
+  if (!owner_.empty())
+    throw std::runtime_error(target() + " is one of the schedulers of " + owner_ + ", which steps it; it cannot " +
+                             "also be stepped on its own (make the SequentialLR the model's scheduler)");
+}
+
 void LrScheduler::step(std::optional<double> metric) {
+  check_not_owned();
   optimizer();  // fails clearly when not attached
   if (++interval_calls_ % frequency_ != 0) return;
   advance(metric);
@@ -58,9 +74,23 @@ std::vector<double> LrScheduler::per_group(const std::vector<double>& values, co
   return values;
 }
 
+PythonScheduler::PythonScheduler(const Args& a) : LrScheduler(a) { require_new_schedule(a); }
+
+void require_new_schedule(const Args& a) {
+  if (a.get<int64_t>("last_epoch") != -1)
+    a.fail("last_epoch", "expected -1 (a new schedule); PyTorch resumes a schedule from the 'initial_lr' of an "
+                         "optimizer that was scheduled before, which a new run does not have: resume the run from "
+                         "its checkpoint (ckpt_path) instead");
+}
+
 void PythonScheduler::on_attach(int64_t total_steps) {
-  prepare(total_steps);
-  base_lrs_ = lrs();
+  std::vector<double> initial_lrs = lrs();
+  start(total_steps, initial_lrs);
+}
+
+void PythonScheduler::start(int64_t total_steps, std::vector<double>& initial_lrs) {
+  prepare(total_steps, initial_lrs);
+  base_lrs_ = initial_lrs;
   last_epoch_ = -1;
   step_count_ = 0;
   advance(std::nullopt);
@@ -69,8 +99,25 @@ void PythonScheduler::on_attach(int64_t total_steps) {
 void PythonScheduler::advance(std::optional<double>) {
   ++step_count_;
   ++last_epoch_;
-  set_lrs(get_lr());
+  apply(get_lr());
+}
+
+void PythonScheduler::restart() {
+  ++step_count_;
+  last_epoch_ = 0;
+  auto closed_form = closed_form_lr();
+  apply(closed_form ? *closed_form : get_lr());
+}
+
+void PythonScheduler::apply(const std::vector<double>& values) {
+  set_lrs(values);
   last_lr_ = lrs();
+}
+
+std::vector<double> PythonScheduler::scaled_base_lrs(double factor) const {
+  std::vector<double> out;
+  for (double base : base_lrs_) out.push_back(base * factor);
+  return out;
 }
 
 void PythonScheduler::write_state(Dict& state) const {
@@ -92,11 +139,23 @@ void PythonScheduler::read_state(const Dict& state) {
   if (state.contains("_last_lr")) last_lr_ = state_doubles(state, "_last_lr", where);
 }
 
+Param optimizer_param() {
+  return param::component("optimizer", Kind::Optimizer,
+                          "the optimizer to schedule (\"@model::optimizer\"); the engine binds the model's optimizer",
+                          true);
+}
+
 std::vector<Param> with_interval(std::vector<Param> own, const std::string& default_interval) {
+  own.insert(own.begin(), optimizer_param());
   own.push_back(param::choice("interval", {"epoch", "step"}, default_interval,
                               "step the schedule after every epoch or after every optimizer step"));
   own.push_back(positive_int("frequency", 1, "step the schedule on every frequency-th interval"));
   return own;
+}
+
+std::vector<Param> python_params(std::vector<Param> own, const std::string& default_interval) {
+  own.push_back(param::integer("last_epoch", -1, "index of the last epoch; -1 starts a new schedule"));
+  return with_interval(std::move(own), default_interval);
 }
 
 std::string interval_of(const Args& a) { return a.get<std::string>("interval"); }

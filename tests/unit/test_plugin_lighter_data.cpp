@@ -7,6 +7,7 @@
 #include <lighter/dist.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <numeric>
 #include <thread>
@@ -177,6 +178,119 @@ TEST_CASE("DataLoader workers deliver exactly the single-threaded batches", "[pl
   threaded->start_epoch(2);
   CHECK(threaded->next().has_value());
   CHECK(ids_of(epoch(*threaded, 3)) == ids_of(epoch(*serial, 3)));
+}
+
+namespace {
+// Counts the samples loaded and the threads that loaded them (a new thread counts even when
+// the system gives it the id of a finished one).
+class CountingDataset : public IndexDataset {
+ public:
+  using IndexDataset::IndexDataset;
+  Dict get(int64_t i, torch::Generator& generator) const override {
+    thread_local const CountingDataset* seen_by_this_thread = nullptr;
+    if (seen_by_this_thread != this) {
+      seen_by_this_thread = this;
+      ++threads;
+    }
+    ++loads;
+    return IndexDataset::get(i, generator);
+  }
+  mutable std::atomic<int64_t> loads{0}, threads{0};
+};
+
+// Waits (up to 5 s) for the loads to reach `count`, then a while longer: the count must stay.
+int64_t settled_loads(const CountingDataset& ds, int64_t count) {
+  for (int i = 0; i < 500 && ds.loads < count; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  return ds.loads;
+}
+
+void check_same_batches(const std::vector<Dict>& got, const std::vector<Dict>& expected) {
+  REQUIRE(got.size() == expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    INFO("batch " << i);
+    for (const char* key : {"input", "noise", "id"}) CHECK(torch::equal(got[i].tensor(key), expected[i].tensor(key)));
+  }
+}
+}  // namespace
+
+TEST_CASE("DataLoader persistent_workers: the same threads every epoch, the same batches", "[plugin][lighter_data]") {
+  auto ds = std::make_shared<IndexDataset>(23);
+  const Value::Table options{{"batch_size", 3}, {"shuffle", true}, {"seed", 5}};
+  auto with = [&](Value::Table extra) {
+    Value::Table values = options;
+    values.insert(values.end(), extra.begin(), extra.end());
+    return loader(ds, values);
+  };
+  auto serial = with({});
+  auto fresh_workers = with({{"num_workers", 3}});
+  auto persistent = with({{"num_workers", 3}, {"persistent_workers", true}});
+  for (int64_t e : {0, 1, 2}) {
+    INFO("epoch " << e);
+    const auto expected = epoch(*serial, e);
+    check_same_batches(epoch(*persistent, e), expected);
+    check_same_batches(epoch(*fresh_workers, e), expected);
+  }
+  // An epoch left half-way: its batches loaded ahead are dropped, the next epoch is exact.
+  persistent->start_epoch(3);
+  CHECK(persistent->next().has_value());
+  CHECK(persistent->next().has_value());
+  check_same_batches(epoch(*persistent, 4), epoch(*serial, 4));
+
+  SECTION("threads") {
+    auto counted = std::make_shared<CountingDataset>(40);
+    auto kept = loader(counted, {{"batch_size", 2}, {"num_workers", 2}, {"persistent_workers", true}});
+    for (int64_t e : {0, 1, 2}) epoch(*kept, e);
+    CHECK(counted->loads == 3 * 40);
+    CHECK(counted->threads <= 2);  // the two workers served all three epochs
+
+    auto recounted = std::make_shared<CountingDataset>(40);
+    auto renewed = loader(recounted, {{"batch_size", 2}, {"num_workers", 2}});
+    for (int64_t e : {0, 1, 2}) epoch(*renewed, e);
+    CHECK(recounted->threads >= 3);  // new workers every epoch
+  }
+}
+
+TEST_CASE("DataLoader prefetch_factor bounds the batches loaded ahead", "[plugin][lighter_data]") {
+  for (const auto& [values, ahead] : std::vector<std::pair<Value::Table, int64_t>>{
+           {{{"num_workers", 2}, {"prefetch_factor", 3}}, 6},
+           {{{"num_workers", 2}}, 4},  // prefetch_factor 2 by default
+           {{{"num_workers", 1}, {"prefetch_factor", 1}, {"persistent_workers", true}}, 1}}) {
+    INFO("loaded ahead: " << ahead);
+    auto ds = std::make_shared<CountingDataset>(50);
+    auto l = loader(ds, values);
+    l->start_epoch(0);
+    CHECK(settled_loads(*ds, ahead) == ahead);
+    CHECK(l->next().has_value());
+    CHECK(settled_loads(*ds, ahead + 1) == ahead + 1);
+    l->start_epoch(1);  // a new epoch: the bound holds again from its first batch
+    CHECK(settled_loads(*ds, 2 * ahead + 1) == 2 * ahead + 1);
+  }
+}
+
+TEST_CASE("DataLoader worker options are checked as PyTorch 2.x checks them", "[plugin][lighter_data]") {
+  auto ds = std::make_shared<IndexDataset>(6);
+  CHECK_THROWS_WITH(loader(ds, {{"persistent_workers", true}}),
+                    Catch::Contains("persistent_workers") && Catch::Contains("needs num_workers > 0"));
+  CHECK_THROWS_AS(loader(ds, {{"persistent_workers", true}, {"num_workers", 0}}), ParamError);
+  CHECK_THROWS_WITH(loader(ds, {{"prefetch_factor", 2}}),
+                    Catch::Contains("prefetch_factor") && Catch::Contains("num_workers > 0"));
+  CHECK_THROWS_WITH(loader(ds, {{"prefetch_factor", 0}, {"num_workers", 2}}), Catch::Contains("prefetch_factor"));
+  CHECK_THROWS_AS(loader(ds, {{"prefetch_factor", 1.5}, {"num_workers", 2}}), ParamError);
+  CHECK_NOTHROW(loader(ds, {{"prefetch_factor", Value()}}));
+  CHECK_NOTHROW(loader(ds, {{"prefetch_factor", 4}, {"num_workers", 1}, {"persistent_workers", true}}));
+}
+
+TEST_CASE("DataLoader pin_memory without CUDA loads the same batches", "[plugin][lighter_data]") {
+  auto ds = std::make_shared<IndexDataset>(9);
+  auto plain = loader(ds, {{"batch_size", 4}, {"seed", 2}, {"shuffle", true}});
+  for (int64_t workers : {0, 2}) {
+    auto pinned = loader(ds, {{"batch_size", 4}, {"seed", 2}, {"shuffle", true}, {"pin_memory", true},
+                              {"num_workers", workers}});
+    const auto got = epoch(*pinned, 0);
+    check_same_batches(got, epoch(*plain, 0));
+    for (const auto& batch : got) CHECK(batch.tensor("input").is_cpu());
+  }
 }
 
 TEST_CASE("DataLoader rethrows a worker's exception at that batch", "[plugin][lighter_data]") {

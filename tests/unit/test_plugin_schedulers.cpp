@@ -3,8 +3,15 @@
 // Adam(lr=0.1), first value after construction then one per step()), and checkpoints resume them.
 #include "support/plugin_harness.hpp"  // first: it tames libtorch's CHECK macro for Catch
 
+#include "support/python_reference.hpp"
+
 #include <catch2/catch.hpp>
 #include <lighter/sdk.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
 
 using lighter::Dict;
 using lighter::ParamError;
@@ -43,8 +50,17 @@ struct Setup {
   }
 };
 
-std::shared_ptr<Scheduler> make(const std::string& name, Value::Table values) {
-  return optim().make<Scheduler>("torch.optim.lr_scheduler." + name, std::move(values));
+std::shared_ptr<Scheduler> make(const std::string& name, Value::Table values,
+                                lighter::test::Objects objects = {}) {
+  return optim().make<Scheduler>("torch.optim.lr_scheduler." + name, std::move(values), std::move(objects));
+}
+
+// A SequentialLR over the given children (schedulers the test made with make()).
+std::shared_ptr<Scheduler> sequential(std::vector<std::shared_ptr<Scheduler>> children, Array milestones,
+                                      Value::Table values = {}, lighter::test::Objects objects = {}) {
+  values.emplace_back("milestones", Value(std::move(milestones)));
+  return optim().make<Scheduler>("torch.optim.lr_scheduler.SequentialLR", std::move(values), std::move(objects),
+                                 {{"schedulers", std::vector<lighter::ObjectPtr>(children.begin(), children.end())}});
 }
 
 struct Run {
@@ -217,5 +233,253 @@ TEST_CASE("a resumed schedule continues exactly", "[plugin][schedulers][checkpoi
       CHECK(resumed_setup.lr() == whole.lr());
       CHECK(resumed_setup.momentum() == whole.momentum());
     }
+  }
+}
+
+namespace {
+using lighter::test::python_numbers;
+
+std::string exact(double x) {
+  std::ostringstream out;
+  out.precision(17);
+  out << x;
+  return out.str();
+}
+
+// Python lines: PyTorch's SGD(lr=0.1, momentum=0.9) as `opt`, warnings (step(0), steps before
+// optimizer.step()) silenced so only numbers are printed.
+const char* const kTorchPrelude =
+    "import warnings, torch\n"
+    "warnings.filterwarnings(\"ignore\")\n"
+    "from torch.optim.lr_scheduler import *\n"
+    "opt = torch.optim.SGD([torch.zeros(2, requires_grad=True)], lr=0.1, momentum=0.9)\n";
+
+// Python lines: step `s` that many times, appending the lr to `out` after each, then print `out`.
+std::string torch_steps(size_t steps) {
+  return "for _ in range(" + std::to_string(steps) +
+         "):\n"
+         "    opt.step()\n"
+         "    s.step()\n"
+         "    out.append(opt.param_groups[0][\"lr\"])\n"
+         "print(*map(repr, out))\n";
+}
+
+// PyTorch's lr after `construct` (a Python expression over `opt`), then after each of `steps` steps.
+std::optional<std::vector<double>> torch_lrs(const std::string& construct, size_t steps) {
+  return python_numbers(std::string(kTorchPrelude) + "s = " + construct + "\nout = [opt.param_groups[0][\"lr\"]]\n" +
+                        torch_steps(steps));
+}
+
+void check_against_torch(const std::shared_ptr<Scheduler>& scheduler, const std::string& construct, size_t steps) {
+  INFO(construct);
+  const auto expected = torch_lrs(construct, steps);
+  if (!expected) return;
+  Setup setup;
+  check_exactly(run(*scheduler, setup, steps).lrs, *expected);
+}
+
+// LinearLR warmup over 3 epochs, then cosine annealing: the warmup Lighter configs write.
+const char* const kWarmupCosine =
+    "SequentialLR(opt, [LinearLR(opt, start_factor=0.1, total_iters=3), CosineAnnealingLR(opt, T_max=6, "
+    "eta_min=0.001)], milestones=[3])";
+std::shared_ptr<Scheduler> warmup_cosine() {
+  return sequential({make("LinearLR", {{"start_factor", 0.1}, {"total_iters", 3}}),
+                     make("CosineAnnealingLR", {{"T_max", 6}, {"eta_min", 0.001}})},
+                    Array{3});
+}
+
+// Every child type that has a closed form takes over at a milestone (Python's step(0)).
+const char* const kFourStages =
+    "SequentialLR(opt, [ExponentialLR(opt, gamma=0.9), MultiStepLR(opt, milestones=[1, 3], gamma=0.5), "
+    "LinearLR(opt, start_factor=0.5, total_iters=2), CosineAnnealingLR(opt, T_max=4)], milestones=[2, 6, 9])";
+std::shared_ptr<Scheduler> four_stages() {
+  return sequential({make("ExponentialLR", {{"gamma", 0.9}}),
+                     make("MultiStepLR", {{"milestones", Array{1, 3}}, {"gamma", 0.5}}),
+                     make("LinearLR", {{"start_factor", 0.5}, {"total_iters", 2}}), make("CosineAnnealingLR", {{"T_max", 4}})},
+                    Array{2, 6, 9});
+}
+
+const char* const kWithRestarts =
+    "SequentialLR(opt, [LinearLR(opt, start_factor=0.5, total_iters=2), CosineAnnealingWarmRestarts(opt, T_0=3, "
+    "T_mult=2), StepLR(opt, step_size=2, gamma=0.5)], milestones=[2, 9])";
+std::shared_ptr<Scheduler> with_restarts() {
+  return sequential({make("LinearLR", {{"start_factor", 0.5}, {"total_iters", 2}}),
+                     make("CosineAnnealingWarmRestarts", {{"T_0", 3}, {"T_mult", 2}}),
+                     make("StepLR", {{"step_size", 2}, {"gamma", 0.5}})},
+                    Array{2, 9});
+}
+
+std::shared_ptr<lighter::Optimizer> sgd_recipe() { return optim().make<lighter::Optimizer>("torch.optim.SGD", {{"lr", 0.1}}); }
+}  // namespace
+
+TEST_CASE("LinearLR and CosineAnnealingWarmRestarts follow PyTorch's learning rates", "[plugin][schedulers][python]") {
+  check_against_torch(make("LinearLR", {}), "LinearLR(opt)", 8);
+  check_against_torch(make("LinearLR", {{"start_factor", 0.25}, {"end_factor", 0.5}, {"total_iters", 4}}),
+                      "LinearLR(opt, start_factor=0.25, end_factor=0.5, total_iters=4)", 8);
+  check_against_torch(make("LinearLR", {{"start_factor", 1.0}, {"end_factor", 0.0}, {"total_iters", 3}}),
+                      "LinearLR(opt, start_factor=1.0, end_factor=0.0, total_iters=3)", 6);
+  // T_i = 3, 6, 12: restarts after steps 3, 9 and 21.
+  check_against_torch(make("CosineAnnealingWarmRestarts", {{"T_0", 3}, {"T_mult", 2}, {"eta_min", 0.01}}),
+                      "CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2, eta_min=0.01)", 25);
+  check_against_torch(make("CosineAnnealingWarmRestarts", {{"T_0", 4}}), "CosineAnnealingWarmRestarts(opt, T_0=4)", 10);
+}
+
+TEST_CASE("SequentialLR switches schedulers at the milestones as PyTorch does", "[plugin][schedulers][python]") {
+  check_against_torch(warmup_cosine(), kWarmupCosine, 15);
+  check_against_torch(four_stages(), kFourStages, 14);
+  check_against_torch(with_restarts(), kWithRestarts, 16);
+
+  SECTION("its children keep PyTorch's bookkeeping (last_epoch, _step_count, _last_lr)") {
+    for (size_t steps : {0, 1, 2, 5, 10}) {
+      INFO("after " << steps << " steps");
+      const auto expected = python_numbers(
+          std::string(kTorchPrelude) + "s = " + kWithRestarts + "\nfor _ in range(" + std::to_string(steps) +
+          "):\n    opt.step()\n    s.step()\n"
+          "c = s._schedulers\n"
+          "print(*map(repr, [s.last_epoch] + [x.last_epoch for x in c] + [x._step_count for x in c] + s._last_lr + "
+          "[x._last_lr[0] for x in c] + [x.base_lrs[0] for x in c] + [c[1].T_cur, c[1].T_i]))\n");
+      if (!expected) return;
+      Setup setup;
+      auto scheduler = with_restarts();
+      run(*scheduler, setup, steps);
+      const Dict state = scheduler->state_dict();
+      std::vector<Dict> children;
+      for (const auto& child : state.at("_schedulers").toListRef()) children.push_back(Dict::from_ivalue(child));
+      std::vector<double> actual = {static_cast<double>(state.at("last_epoch").toInt())};
+      for (const char* key : {"last_epoch", "_step_count"})
+        for (const Dict& child : children) actual.push_back(static_cast<double>(child.at(key).toInt()));
+      actual.push_back(state.at("_last_lr").toListRef()[0].toDouble());
+      for (const char* key : {"_last_lr", "base_lrs"})
+        for (const Dict& child : children) actual.push_back(child.at(key).toListRef()[0].toDouble());
+      actual.push_back(static_cast<double>(children[1].at("T_cur").toInt()));
+      actual.push_back(static_cast<double>(children[1].at("T_i").toInt()));
+      check_exactly(actual, *expected);
+    }
+  }
+}
+
+TEST_CASE("SequentialLR checkpoints: Python's layout, exact resume, PyTorch continues them",
+          "[plugin][schedulers][checkpoint][python]") {
+  Setup setup;
+  auto scheduler = warmup_cosine();
+  run(*scheduler, setup, 4);
+  const Dict state = scheduler->state_dict();
+  CHECK(state.keys() == std::vector<std::string>{"_milestones", "last_epoch", "_last_lr", "_schedulers",
+                                                 "_lighter_interval_calls"});
+  const auto& children = state.at("_schedulers").toListRef();
+  REQUIRE(children.size() == 2);
+  const Dict linear = Dict::from_ivalue(children[0]);
+  for (const char* key : {"start_factor", "end_factor", "total_iters", "base_lrs", "last_epoch", "_step_count", "_last_lr"}) {
+    INFO(key);
+    CHECK(linear.contains(key));
+  }
+  CHECK_FALSE(linear.contains("_lighter_interval_calls"));  // the SequentialLR counts the intervals
+  CHECK(Dict::from_ivalue(children[1]).contains("T_max"));
+
+  const auto path = std::filesystem::temp_directory_path() / ("lighter_sequential_" + std::to_string(getpid()) + ".pt");
+  for (size_t cut : {2, 5}) {
+    INFO("saved after " << cut << " steps");
+    Setup whole;
+    auto uninterrupted = warmup_cosine();
+    uninterrupted->attach(*whole.optimizer, 0);
+    for (size_t i = 0; i < cut; ++i) uninterrupted->step(std::nullopt);
+    const auto bytes = torch::pickle_save(uninterrupted->state_dict().to_ivalue());
+    const double lr_at_cut = whole.lr();
+
+    Setup resumed_setup;  // attach, then the optimizer's lr from its checkpoint, then the schedule's state
+    auto resumed = warmup_cosine();
+    resumed->attach(*resumed_setup.optimizer, 0);
+    resumed_setup.optimizer->param_groups()[0].options().set_lr(lr_at_cut);
+    resumed->load_state_dict(through_pickle(uninterrupted->state_dict()));
+    std::vector<double> continued;
+    for (size_t i = cut; i < 12; ++i) {
+      uninterrupted->step(std::nullopt);
+      resumed->step(std::nullopt);
+      INFO("step " << i);
+      CHECK(resumed_setup.lr() == whole.lr());
+      continued.push_back(whole.lr());
+    }
+
+    std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    const auto expected = python_numbers(std::string(kTorchPrelude) + "s = " + kWarmupCosine +
+                                         "\ns.load_state_dict(torch.load(\"" + path.string() +
+                                         "\"))\nopt.param_groups[0][\"lr\"] = " + exact(lr_at_cut) + "\nout = []\n" +
+                                         torch_steps(12 - cut));
+    std::filesystem::remove(path);
+    if (expected) check_exactly(continued, *expected);
+  }
+}
+
+TEST_CASE("LinearLR and CosineAnnealingWarmRestarts resume exactly", "[plugin][schedulers][checkpoint]") {
+  for (const auto& [name, values] : std::vector<std::pair<std::string, Value::Table>>{
+           {"LinearLR", {{"start_factor", 0.25}, {"total_iters", 9}}},
+           {"CosineAnnealingWarmRestarts", {{"T_0", 2}, {"T_mult", 2}, {"eta_min", 0.01}}}}) {
+    INFO(name);
+    Setup whole, resumed_setup;
+    auto uninterrupted = make(name, values), resumed = make(name, values);
+    uninterrupted->attach(*whole.optimizer, 0);
+    for (int i = 0; i < 5; ++i) uninterrupted->step(std::nullopt);
+    resumed->attach(*resumed_setup.optimizer, 0);
+    resumed_setup.optimizer->param_groups()[0].options().set_lr(whole.lr());
+    resumed->load_state_dict(through_pickle(uninterrupted->state_dict()));
+    for (int i = 5; i < 16; ++i) {
+      uninterrupted->step(std::nullopt);
+      resumed->step(std::nullopt);
+      INFO("step " << i);
+      CHECK(resumed_setup.lr() == whole.lr());
+    }
+  }
+}
+
+TEST_CASE("LinearLR, CosineAnnealingWarmRestarts and SequentialLR check their parameters", "[plugin][schedulers]") {
+  using Catch::Contains;
+  CHECK_THROWS_AS(make("CosineAnnealingWarmRestarts", {}), ParamError);  // T_0 is required
+  CHECK_THROWS_WITH(make("CosineAnnealingWarmRestarts", {{"T_0", 0}}), Contains("T_0") && Contains(">= 1"));
+  CHECK_THROWS_WITH(make("CosineAnnealingWarmRestarts", {{"T_0", -2}}), Contains("T_0"));
+  CHECK_THROWS_WITH(make("CosineAnnealingWarmRestarts", {{"T_0", 2}, {"T_mult", 0}}), Contains("T_mult") && Contains(">= 1"));
+  CHECK_THROWS_AS(make("CosineAnnealingWarmRestarts", {{"T_0", 2}, {"T_mult", 1.5}}), ParamError);
+  CHECK_THROWS_WITH(make("LinearLR", {{"start_factor", 0.0}}), Contains("start_factor") && Contains("(0, 1]"));
+  CHECK_THROWS_WITH(make("LinearLR", {{"start_factor", 1.5}}), Contains("start_factor"));
+  CHECK_NOTHROW(make("LinearLR", {{"start_factor", 1.0}, {"end_factor", 0.0}}));
+  CHECK_THROWS_WITH(make("LinearLR", {{"end_factor", -0.1}}), Contains("end_factor") && Contains("[0, 1]"));
+  CHECK_THROWS_WITH(make("LinearLR", {{"end_factor", 1.1}}), Contains("end_factor"));
+  CHECK_THROWS_WITH(make("LinearLR", {{"total_iters", 0}}), Contains("total_iters"));
+  CHECK_THROWS_WITH(make("LinearLR", {{"last_epoch", 4}}), Contains("last_epoch") && Contains("checkpoint"));
+  CHECK_NOTHROW(make("StepLR", {{"step_size", 2}, {"last_epoch", -1}}));
+
+  auto linear = [] { return make("LinearLR", {}); };
+  auto cosine = [] { return make("CosineAnnealingLR", {{"T_max", 5}}); };
+  CHECK_THROWS_WITH(sequential({linear(), cosine()}, Array{}), Contains("milestones") && Contains("one milestone fewer"));
+  CHECK_THROWS_WITH(sequential({linear(), cosine()}, Array{2, 4}), Contains("milestones"));
+  CHECK_THROWS_WITH(sequential({}, Array{}), Contains("schedulers") && Contains("non-empty"));
+  CHECK_THROWS_WITH(sequential({linear(), cosine(), linear()}, Array{5, 3}), Contains("milestones") && Contains("increasing"));
+  CHECK_THROWS_WITH(sequential({linear(), cosine(), linear()}, Array{3, 3}), Contains("increasing"));
+  CHECK_THROWS_WITH(sequential({linear(), cosine()}, Array{0}), Contains("increasing"));
+  CHECK_THROWS_WITH(sequential({linear(), cosine()}, Array{3}, {{"last_epoch", 2}}), Contains("last_epoch"));
+  CHECK_THROWS_WITH(sequential({linear(), make("ReduceLROnPlateau", {{"monitor", "m"}})}, Array{3}),
+                    Contains("schedulers::1") && Contains("cannot run inside SequentialLR"));
+  CHECK_THROWS_WITH(sequential({linear(), make("StepLR", {{"step_size", 1}, {"frequency", 2}})}, Array{3}),
+                    Contains("schedulers::1") && Contains("frequency"));
+
+  SECTION("children share the SequentialLR's optimizer and are stepped by it alone") {
+    auto recipe = sgd_recipe();
+    auto other = sgd_recipe();
+    CHECK_NOTHROW(sequential({make("LinearLR", {}, {{"optimizer", recipe}}), cosine()}, Array{3}, {},
+                             {{"optimizer", recipe}}));
+    CHECK_THROWS_WITH(sequential({make("LinearLR", {}, {{"optimizer", other}}), cosine()}, Array{3}, {},
+                                 {{"optimizer", recipe}}),
+                      Contains("schedulers::0") && Contains("optimizer"));
+    CHECK_NOTHROW(make("StepLR", {{"step_size", 1}}, {{"optimizer", recipe}}));
+
+    auto child = linear();
+    auto parent = sequential({child, cosine()}, Array{3});
+    CHECK_THROWS_WITH(sequential({child, cosine()}, Array{3}), Contains("schedulers::0") && Contains("already"));
+    auto twice = linear();
+    CHECK_THROWS_WITH(sequential({twice, twice}, Array{3}), Contains("schedulers::1") && Contains("already"));
+    Setup setup;
+    CHECK_THROWS_WITH(child->attach(*setup.optimizer, 0), Contains("one of the schedulers of"));
+    parent->attach(*setup.optimizer, 0);
+    CHECK_THROWS_WITH(child->step(std::nullopt), Contains("one of the schedulers of"));
+    CHECK(setup.lr() == 0.1 * (1.0 / 3));  // the parent's initial step, not undone by the refused ones
   }
 }
