@@ -144,7 +144,7 @@ Param optional_count(const std::string& name, const std::string& doc) {
 void register_danling_lr_scheduler(Registrar& r) {
   r.add<Scheduler>(
       kName, "DanLing's schedule: cosine, linear or constant decay with warmup and cooldown, every optimizer step",
-      {optimizer_param(), optional_count("total_steps", "steps of the whole schedule (default: the trainer's total optimizer steps)"),
+      {optional_count("total_steps", "steps of the whole schedule (default: the trainer's total optimizer steps)"),
        optional_real("final_lr_ratio", "final lr = initial lr * final_lr_ratio (default 1e-3)"),
        optional_real("final_lr", "final learning rate (instead of final_lr_ratio)"),
        real("min_lr", 1e-9, "the learning rate never goes below this"),

@@ -10,8 +10,7 @@ const char* const kIntervalCalls = "_lighter_interval_calls";
 }  // namespace
 
 LrScheduler::LrScheduler(const Args& a)
-    : interval_(interval_of(a)), frequency_(frequency_of(a)),
-      configured_optimizer_(a.component<Optimizer>("optimizer")) {}
+    : interval_(interval_of(a)), frequency_(frequency_of(a)) {}
 
 void LrScheduler::attach(torch::optim::Optimizer& optimizer, int64_t total_steps) {
   check_not_owned();
@@ -139,14 +138,7 @@ void PythonScheduler::read_state(const Dict& state) {
   if (state.contains("_last_lr")) last_lr_ = state_doubles(state, "_last_lr", where);
 }
 
-Param optimizer_param() {
-  return param::component("optimizer", Kind::Optimizer,
-                          "the optimizer to schedule (\"@model::optimizer\"); the engine binds the model's optimizer",
-                          true);
-}
-
 std::vector<Param> with_interval(std::vector<Param> own, const std::string& default_interval) {
-  own.insert(own.begin(), optimizer_param());
   own.push_back(param::choice("interval", {"epoch", "step"}, default_interval,
                               "step the schedule after every epoch or after every optimizer step"));
   own.push_back(positive_int("frequency", 1, "step the schedule on every frequency-th interval"));

@@ -63,7 +63,6 @@ class LrScheduler : public Scheduler {
   int64_t frequency_;
   int64_t interval_calls_ = 0;
   torch::optim::Optimizer* optimizer_ = nullptr;
-  std::shared_ptr<Optimizer> configured_optimizer_;  // the config's `optimizer`, when given
   std::string owner_;                                // the SequentialLR that steps this one
 };
 
@@ -115,7 +114,6 @@ class PythonScheduler : public LrScheduler {
 std::vector<Param> with_interval(std::vector<Param> own, const std::string& default_interval = "epoch");
 // with_interval plus Python's last_epoch, for PythonScheduler's subclasses.
 std::vector<Param> python_params(std::vector<Param> own, const std::string& default_interval = "epoch");
-Param optimizer_param();
 // Python's last_epoch other than -1 resumes from state a new optimizer lacks: a config error.
 void require_new_schedule(const Args& a);
 std::string interval_of(const Args& a);

@@ -96,9 +96,6 @@ class SequentialLR : public LrScheduler {
     if (python->frequency_ != 1)
       a.fail(key, "frequency applies to the SequentialLR, which steps its schedulers on each of its own steps; "
                   "remove it here");
-    if (python->configured_optimizer_ && configured_optimizer_ && python->configured_optimizer_ != configured_optimizer_)
-      a.fail(key, "expected all schedulers to belong to the SequentialLR's optimizer (write optimizer = "
-                  "\"@model::optimizer\" or leave it out)");
     python->owner_ = "the SequentialLR" + (a.path().empty() ? "" : " at " + a.path());
     schedulers_.push_back(scheduler);
     children_.push_back(python);

@@ -92,6 +92,18 @@ TEST_CASE("a scheduler's optimizer is the model's; parameter groups get their ow
   CHECK_THAT(metrics, Catch::Contains("0.1") && Catch::Contains("0.05") && Catch::Contains("0.01") &&
                           Catch::Contains("0.005"));
 
+  // Lighter's warmup without LambdaLR: SequentialLR of LinearLR and CosineAnnealingLR, each naming the optimizer.
+  auto warmup = run_host(
+      {"fit", kSynthetic, "trainer::max_epochs=4", monitor,
+       "model::scheduler={_target_=\"torch.optim.lr_scheduler.SequentialLR\", optimizer=\"@model::optimizer\", "
+       "milestones=[2], schedulers=[{_target_=\"torch.optim.lr_scheduler.LinearLR\", optimizer=\"@model::optimizer\", "
+       "start_factor=0.5, total_iters=2}, {_target_=\"torch.optim.lr_scheduler.CosineAnnealingLR\", "
+       "optimizer=\"@model::optimizer\", T_max=2}]}"},
+      dir.path());
+  INFO(warmup.err);
+  REQUIRE(warmup.exit_code == 0);
+  CHECK_THAT(read_text(dir / "lighter_logs/version_1/metrics.csv"), Catch::Contains("0.005") && Catch::Contains("0.0075"));
+
   auto other = run_host({"fit", kSynthetic, scheduler, "model::scheduler::optimizer=\"@model::network\""}, dir.path());
   CHECK(other.exit_code == 2);
   CHECK_THAT(other.err, Catch::Contains("model::scheduler::optimizer: torch.optim.lr_scheduler.StepLR's optimizer is "
