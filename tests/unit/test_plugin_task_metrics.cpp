@@ -355,7 +355,9 @@ TEST_CASE("per-class values (average none) are logged as <name>_<class index>", 
   auto network = lighter::make_module(torch::nn::Linear(4, 3));
   auto model = lighter::test::plugin(LIGHTER_PLUGIN_LIGHTER_MODELS)
                    .make<lighter::LighterModule>("lighter.SupervisedModule", {{"task", "classification"}},
-                                                 {{"network", network}, {"val_metrics", jaccard}});
+                                                 {{"network", network},
+                                                  {"criterion", lighter::make_module(torch::nn::CrossEntropyLoss())},
+                                                  {"val_metrics", jaccard}});
   lighter::test::FakeTrainer trainer;
   model->attach(&trainer);
   torch::manual_seed(5);
