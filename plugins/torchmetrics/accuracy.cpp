@@ -1,4 +1,5 @@
-// torchmetrics.Accuracy: the fraction of correct predictions, from the epoch's stat scores.
+// torchmetrics.Accuracy and its task classes (BinaryAccuracy, MulticlassAccuracy,
+// MultilabelAccuracy): the fraction of correct predictions, from the epoch's stat scores.
 #include "registrations.hpp"
 #include "stat_scores.hpp"
 
@@ -10,8 +11,6 @@ class Accuracy : public StatScoresMetric {
   using StatScoresMetric::StatScoresMetric;
 
  protected:
-  std::string name() const override { return "Accuracy"; }
-
   // torchmetrics' _accuracy_reduce (multidim_average="global").
   torch::Tensor reduce(const StatScores& s) const override {
     const auto& o = options();
@@ -28,9 +27,16 @@ class Accuracy : public StatScoresMetric {
 }  // namespace
 
 void register_accuracy(Registrar& r) {
-  r.add<Metric>("torchmetrics.Accuracy", "fraction of correct predictions, exact over the epoch",
-                stat_scores_params("micro"),
-                [](const Args& a) { return std::make_shared<Accuracy>(stat_scores_options(a)); });
+  add_metric(r, "classification", "Accuracy", "fraction of correct predictions, exact over the epoch",
+             stat_scores_params("micro"),
+             [](const Args& a) { return std::make_shared<Accuracy>("Accuracy", stat_scores_options(a)); }, true);
+  for (Task task : {Task::Binary, Task::Multiclass, Task::Multilabel}) {
+    const std::string name = task_prefix(task) + "Accuracy";
+    add_metric(r, "classification", name, "fraction of correct predictions, exact over the epoch",
+               task_class_params(task, kStatScores), [task, name](const Args& a) {
+                 return std::make_shared<Accuracy>(name, task_class_options(task, a, kStatScores));
+               }, false);
+  }
 }
 
 }  // namespace lighter::torchmetrics

@@ -1,5 +1,6 @@
-// torchmetrics.AUROC with thresholds=None: the epoch's scores and targets are kept and the ROC
-// curve is computed exactly by sorting (ties share one threshold, as sklearn and torchmetrics).
+// torchmetrics.AUROC and its task classes (BinaryAUROC, ...) with thresholds=None: the epoch's
+// scores and targets are kept and the ROC curve is computed exactly by sorting (ties share one
+// threshold, as sklearn and torchmetrics).
 #include "registrations.hpp"
 #include "stat_scores.hpp"
 
@@ -9,8 +10,6 @@
 namespace lighter::torchmetrics {
 
 namespace {
-const char* const kName = "AUROC";
-
 torch::Tensor nan_tensor(torch::IntArrayRef sizes, const torch::Device& device) {
   return torch::full(sizes, std::numeric_limits<float>::quiet_NaN(), torch::TensorOptions().device(device));
 }
@@ -42,12 +41,12 @@ torch::Tensor reduce(const torch::Tensor& scores, const torch::Tensor& support, 
   return (scores.masked_select(known) * safe_divide(weights, weights.sum())).sum();
 }
 
-void check_scores(const torch::Tensor& preds, const torch::Tensor& target, bool same_shape) {
+void check_scores(const std::string& name, const torch::Tensor& preds, const torch::Tensor& target, bool same_shape) {
   if (!preds.is_floating_point())
-    throw std::invalid_argument(std::string(kName) + ": preds must be floating point scores, got " +
+    throw std::invalid_argument(name + ": preds must be floating point scores, got " +
                                 std::string(c10::toString(preds.scalar_type())));
   if (same_shape && preds.sizes() != target.sizes())
-    throw std::invalid_argument(std::string(kName) + ": preds " + shape(preds) + " and target " + shape(target) +
+    throw std::invalid_argument(name + ": preds " + shape(preds) + " and target " + shape(target) +
                                 " must have the same shape");
 }
 
@@ -55,7 +54,7 @@ bool probabilities(const torch::Tensor& p) { return !p.numel() || ((p >= 0) & (p
 
 class AUROC : public Metric {
  public:
-  explicit AUROC(StatScoresOptions options) : o_(std::move(options)) {}
+  AUROC(std::string name, StatScoresOptions options) : name_(std::move(name)), o_(std::move(options)) {}
 
   void update(const torch::Tensor& preds, const torch::Tensor& target) override {
     auto batch = format(preds, target);
@@ -67,7 +66,7 @@ class AUROC : public Metric {
     auto batch = format(preds, target);
     preds_.push_back(batch.first);
     target_.push_back(batch.second);
-    return {{kName, value(batch.first, batch.second)}};
+    return {{name_, value(batch.first, batch.second)}};
   }
   std::vector<std::pair<std::string, torch::Tensor>> compute() override {
     torch::NoGradGuard no_grad;
@@ -79,7 +78,7 @@ class AUROC : public Metric {
       p = torch::cat(preds_), t = torch::cat(target_);
     }
     // As torchmetrics' sync on compute: the samples of every rank.
-    return {{kName, value(dist::all_gather_cat(p), dist::all_gather_cat(t))}};
+    return {{name_, value(dist::all_gather_cat(p), dist::all_gather_cat(t))}};
   }
   void reset() override {
     preds_.clear();
@@ -94,23 +93,23 @@ class AUROC : public Metric {
     torch::NoGradGuard no_grad;
     auto p = preds.detach(), t = target.detach();
     if (o_.task == Task::Multiclass) {
-      check_scores(p, t, false);
+      check_scores(name_, p, t, false);
       auto expected = t.sizes().vec();
       expected.insert(expected.begin() + std::min<int64_t>(1, t.dim()), o_.num_classes);
       if (p.sizes().vec() != expected)
-        throw std::invalid_argument(std::string(kName) + ": preds " + shape(p) + " must be (N, num_classes=" +
+        throw std::invalid_argument(name_ + ": preds " + shape(p) + " must be (N, num_classes=" +
                                     std::to_string(o_.num_classes) + ", ...) for target " + shape(t));
       p = rows(p);
       if (!probabilities(p)) p = p.softmax(1);
     } else {
-      check_scores(p, t, true);
+      check_scores(name_, p, t, true);
       if (o_.task == Task::Multilabel && (t.dim() < 2 || t.size(1) != o_.num_classes))
-        throw std::invalid_argument(std::string(kName) + ": preds and target " + shape(t) +
+        throw std::invalid_argument(name_ + ": preds and target " + shape(t) +
                                     " must be (N, num_labels=" + std::to_string(o_.num_classes) + ", ...)");
       if (!probabilities(p)) p = p.sigmoid();
       if (o_.task == Task::Multilabel) p = rows(p), t = rows(t);
     }
-    check_labels(t, o_.task == Task::Multiclass ? o_.num_classes : 2, o_, kName, "target");
+    check_labels(t, o_.task == Task::Multiclass ? o_.num_classes : 2, o_, name_, "target");
     t = t.to(torch::kLong);
     if (o_.task == Task::Multilabel) return {p, t};
     if (o_.task == Task::Binary) p = p.reshape({-1});
@@ -149,33 +148,45 @@ class AUROC : public Metric {
     return binary_auroc(scores, labels == 1);
   }
 
+  std::string name_;
   StatScoresOptions o_;
   std::vector<torch::Tensor> preds_, target_;
 };
 
-std::vector<Param> auroc_params() {
-  auto params = task_params("macro");
+Param thresholds_param() { return param::any("thresholds", Value(), "only null: the exact, sort-based curve"); }
+
+Param max_fpr_param() {
   Param max_fpr = param::real("max_fpr", std::nullopt, "not supported: only null (the full curve)");
   max_fpr.type = Type::Float | Type::Null;
   max_fpr.default_value = Value();
-  Param thresholds = param::any("thresholds", Value(), "only null: the exact, sort-based curve");
-  params.push_back(max_fpr);
-  params.push_back(thresholds);
-  return params;
+  return max_fpr;
 }
 
-std::shared_ptr<Metric> make(const Args& a) {
-  auto o = task_options(a);
+std::shared_ptr<Metric> make(std::string name, StatScoresOptions o, const Args& a, bool takes_max_fpr) {
   if (o.task == Task::Multiclass && o.average == Average::Micro)
     a.fail("average", "multiclass AUROC takes macro, weighted or none (micro is for multilabel)");
-  if (a.get_optional<double>("max_fpr")) a.fail("max_fpr", "not supported yet; leave it null");
+  if (takes_max_fpr && a.get_optional<double>("max_fpr")) a.fail("max_fpr", "not supported yet; leave it null");
   if (!a.get<Value>("thresholds").is_null()) a.fail("thresholds", "only null (exact AUROC) is supported");
-  return std::make_shared<AUROC>(o);
+  return std::make_shared<AUROC>(std::move(name), o);
 }
 }  // namespace
 
 void register_auroc(Registrar& r) {
-  r.add<Metric>("torchmetrics.AUROC", "area under the ROC curve, exact over the epoch", auroc_params(), make);
+  const std::string doc = "area under the ROC curve, exact over the epoch";
+  auto params = task_params("macro");
+  params.push_back(max_fpr_param());
+  params.push_back(thresholds_param());
+  add_metric(r, "classification", "AUROC", doc, params,
+             [](const Args& a) { return make("AUROC", task_options(a), a, true); }, true);
+  for (Task task : {Task::Binary, Task::Multiclass, Task::Multilabel}) {
+    auto class_params = task_class_params(task, 0);
+    class_params.insert(class_params.end() - 2, thresholds_param());  // before ignore_index, validate_args
+    if (task == Task::Binary) class_params.insert(class_params.begin(), max_fpr_param());
+    const std::string name = task_prefix(task) + "AUROC";
+    add_metric(r, "classification", name, doc, class_params, [task, name](const Args& a) {
+      return make(name, task_class_options(task, a, 0), a, task == Task::Binary);
+    }, false);
+  }
 }
 
 }  // namespace lighter::torchmetrics

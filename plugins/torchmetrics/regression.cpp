@@ -78,13 +78,13 @@ void register_regression(Registrar& r) {
   using namespace lighter::param;
   Param outputs = integer("num_outputs", 1, "number of outputs (columns of (N, num_outputs) inputs)");
   outputs.check = [](const Value& v) { return v.is_int() && v.as_int() >= 1 ? "" : "an integer >= 1"; };
-  r.add<Metric>("torchmetrics.MeanSquaredError", "mean squared error (squared=false: its root), exact over the epoch",
-                {boolean("squared", true, "false gives the root mean squared error"), outputs}, [](const Args& a) {
-                  return std::make_shared<RegressionError>("MeanSquaredError", true, !a.get<bool>("squared"),
-                                                           a.get<int64_t>("num_outputs"));
-                });
-  r.add<Metric>("torchmetrics.MeanAbsoluteError", "mean absolute error, exact over the epoch", {},
-                [](const Args&) { return std::make_shared<RegressionError>("MeanAbsoluteError", false, false, 1); });
+  add_metric(r, "regression", "MeanSquaredError", "mean squared error (squared=false: its root), exact over the epoch",
+             {boolean("squared", true, "false gives the root mean squared error"), outputs}, [](const Args& a) {
+               return std::make_shared<RegressionError>("MeanSquaredError", true, !a.get<bool>("squared"),
+                                                        a.get<int64_t>("num_outputs"));
+             }, true);
+  add_metric(r, "regression", "MeanAbsoluteError", "mean absolute error, exact over the epoch", {},
+             [](const Args&) { return std::make_shared<RegressionError>("MeanAbsoluteError", false, false, 1); }, true);
 }
 
 }  // namespace lighter::torchmetrics

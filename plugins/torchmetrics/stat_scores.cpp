@@ -122,10 +122,10 @@ StatScores stat_scores(const StatScoresOptions& options, const torch::Tensor& pr
   throw std::logic_error("unknown task");
 }
 
-torch::Tensor safe_divide(const torch::Tensor& num, const torch::Tensor& denom) {
+torch::Tensor safe_divide(const torch::Tensor& num, const torch::Tensor& denom, double zero_division) {
   auto n = num.is_floating_point() ? num : num.to(torch::kFloat);
   auto d = denom.is_floating_point() ? denom : denom.to(torch::kFloat);
-  return torch::where(d != 0, n / d, torch::zeros_like(n));
+  return torch::where(d != 0, n / d, torch::full_like(n, zero_division));
 }
 
 torch::Tensor average_scores(const torch::Tensor& scores, const StatScoresOptions& o, const StatScores& s) {
@@ -143,13 +143,17 @@ torch::Tensor average_scores(const torch::Tensor& scores, const StatScoresOption
   return safe_divide(weights * scores, weights.sum(-1, true)).sum(-1);
 }
 
+StatScores StatScoresMetric::batch_stat_scores(const torch::Tensor& preds, const torch::Tensor& target) {
+  return stat_scores(options_, preds, target, name());
+}
+
 void StatScoresMetric::update(const torch::Tensor& preds, const torch::Tensor& target) {
-  state_.add(stat_scores(options_, preds, target, name()));
+  state_.add(batch_stat_scores(preds, target));
 }
 
 std::vector<std::pair<std::string, torch::Tensor>> StatScoresMetric::forward(const torch::Tensor& preds,
                                                                            const torch::Tensor& target) {
-  auto batch = stat_scores(options_, preds, target, name());
+  auto batch = batch_stat_scores(preds, target);
   state_.add(batch);
   return {{name(), value_of(batch)}};
 }
@@ -176,64 +180,149 @@ torch::Tensor StatScoresMetric::value_of(const StatScores& s) const {
   return torch::where(counted, value, torch::full_like(value, nan));
 }
 
-std::vector<Param> task_params(const std::string& default_average) {
+std::vector<Param> extra_params(unsigned extras) {
   using namespace lighter::param;
-  auto optional_int = [](std::string name, std::string doc) {
-    Param p = integer(std::move(name), std::nullopt, std::move(doc));
-    p.type = Type::Int | Type::Null;
-    p.default_value = Value();
-    return p;
-  };
-  Param average = choice("average", {"micro", "macro", "weighted", "none"}, default_average,
-                         "how per-class scores combine (none: one value per class)");
-  average.type = Type::String | Type::Null;  // Python's None is "none"
-  return {choice("task", {"binary", "multiclass", "multilabel"}, std::nullopt, "classification task"),
-          optional_int("num_classes", "number of classes (multiclass)"),
-          optional_int("num_labels", "number of labels (multilabel)"),
-          average,
-          optional_int("ignore_index", "target value left out of the counts")};
+  std::vector<Param> out;
+  if (extras & kThreshold)
+    out.push_back(real("threshold", 0.5, "binary/multilabel: probabilities above it count as positive"));
+  if (extras & kTopK) {
+    Param top_k = integer("top_k", 1, "multiclass: a hit when the target is among the k highest scores");
+    top_k.check = [](const Value& v) { return v.is_int() && v.as_int() >= 1 ? "" : "an integer >= 1"; };
+    out.push_back(top_k);
+  }
+  if (extras & kMultidimAverage)
+    out.push_back(choice("multidim_average", {"global", "samplewise"}, "global",
+                         "global: extra dimensions count as more samples (samplewise is not supported)"));
+  if (extras & kZeroDivision) {
+    Param zero = real("zero_division", 0.0, "the score where its denominator is 0: 0 or 1");
+    zero.check = [](const Value& v) {
+      return v.is_number() && (v.as_number() == 0 || v.as_number() == 1) ? "" : "0 or 1";
+    };
+    out.push_back(zero);
+  }
+  return out;
 }
 
-std::vector<Param> stat_scores_params(const std::string& default_average) {
-  using namespace lighter::param;
-  Param top_k = integer("top_k", 1, "multiclass: a hit when the target is among the k highest scores");
-  top_k.check = [](const Value& v) { return v.is_int() && v.as_int() >= 1 ? "" : "an integer >= 1"; };
-  auto params = task_params(default_average);
-  params.insert(params.begin() + 3,
-                {real("threshold", 0.5, "binary/multilabel: probabilities above it count as positive"), top_k});
+namespace {
+Param optional_int(std::string name, std::string doc) {
+  Param p = param::integer(std::move(name), std::nullopt, std::move(doc));
+  p.type = Type::Int | Type::Null;
+  p.default_value = Value();
+  return p;
+}
+
+const char* classes_key(Task task) { return task == Task::Multiclass ? "num_classes" : "num_labels"; }
+
+Param classes_param(Task task) {
+  if (task == Task::Multiclass) return optional_int("num_classes", "number of classes (multiclass)");
+  return optional_int("num_labels", "number of labels (multilabel)");
+}
+
+Param average_param(const std::string& default_average) {
+  Param average = param::choice("average", {"micro", "macro", "weighted", "none"}, default_average,
+                                "how per-class scores combine (none: one value per class)");
+  average.type = Type::String | Type::Null;  // Python's None is "none"
+  return average;
+}
+
+std::vector<Param> common_tail(unsigned extras) {
+  auto out = extra_params(extras);
+  out.push_back(optional_int("ignore_index", "target value left out of the counts"));
+  out.push_back(param::boolean("validate_args", true, "accepted for compatibility: inputs are always checked"));
+  return out;
+}
+
+// Reads the options every parameter set shares once task and classes are known.
+void read_common(const Args& a, unsigned extras, bool has_average, StatScoresOptions& o) {
+  o.ignore_index = a.get_optional<int64_t>("ignore_index");
+  if (has_average) {
+    const auto average = a.get_optional<std::string>("average").value_or("none");
+    o.average = average == "micro"      ? Average::Micro
+                : average == "macro"    ? Average::Macro
+                : average == "weighted" ? Average::Weighted
+                                        : Average::None;
+  }
+  if (extras & kThreshold) {
+    o.threshold = a.get<double>("threshold");
+    if (o.threshold < 0 || o.threshold > 1) a.fail("threshold", "expected a number in [0, 1]");
+  }
+  if (extras & kTopK) {
+    o.top_k = a.get<int64_t>("top_k");
+    if (o.task == Task::Multiclass && o.top_k > o.num_classes)
+      a.fail("top_k", "expected at most num_classes (" + std::to_string(o.num_classes) + ")");
+  }
+  if ((extras & kMultidimAverage) && a.get<std::string>("multidim_average") != "global")
+    a.fail("multidim_average", "only \"global\" is supported (samplewise, one value per sample, is not)");
+  if (extras & kZeroDivision) o.zero_division = a.get<double>("zero_division");
+}
+
+// A task class takes threshold only for binary / multilabel and top_k only for multiclass.
+unsigned task_extras(Task task, unsigned extras) {
+  if (task == Task::Multiclass) return extras & ~kThreshold;
+  return extras & ~kTopK;
+}
+
+int64_t read_classes(const Args& a, Task task, const std::string& why) {
+  const char* key = classes_key(task);
+  auto n = a.get_optional<int64_t>(key);
+  if (!n) a.fail(key, "required" + why);
+  if (*n < (task == Task::Multiclass ? 2 : 1))
+    a.fail(key, "expected an integer >= " + std::string(task == Task::Multiclass ? "2" : "1"));
+  return *n;
+}
+}  // namespace
+
+std::string task_prefix(Task task) {
+  return task == Task::Binary ? "Binary" : task == Task::Multiclass ? "Multiclass" : "Multilabel";
+}
+
+std::vector<Param> task_params(const std::string& default_average, unsigned extras) {
+  std::vector<Param> params = {
+      param::choice("task", {"binary", "multiclass", "multilabel"}, std::nullopt, "classification task"),
+      classes_param(Task::Multiclass), classes_param(Task::Multilabel), average_param(default_average)};
+  for (auto& p : common_tail(extras)) params.push_back(std::move(p));
   return params;
 }
 
-StatScoresOptions task_options(const Args& a) {
+std::vector<Param> stat_scores_params(const std::string& default_average, unsigned extras) {
+  return task_params(default_average, kStatScores | extras);
+}
+
+StatScoresOptions task_options(const Args& a, unsigned extras) {
   StatScoresOptions o;
   const auto task = a.get<std::string>("task");
   o.task = task == "binary" ? Task::Binary : task == "multiclass" ? Task::Multiclass : Task::Multilabel;
-  o.ignore_index = a.get_optional<int64_t>("ignore_index");
-  const auto average = a.get_optional<std::string>("average").value_or("none");
-  o.average = average == "micro"   ? Average::Micro
-              : average == "macro" ? Average::Macro
-              : average == "weighted" ? Average::Weighted
-                                      : Average::None;
-  if (o.task == Task::Binary) {
-    o.num_classes = 1;
-  } else {
-    const char* key = o.task == Task::Multiclass ? "num_classes" : "num_labels";
-    auto n = a.get_optional<int64_t>(key);
-    if (!n) a.fail(key, "required when task = \"" + task + "\"");
-    if (*n < (o.task == Task::Multiclass ? 2 : 1))
-      a.fail(key, "expected an integer >= " + std::string(o.task == Task::Multiclass ? "2" : "1"));
-    o.num_classes = *n;
-  }
+  o.num_classes = o.task == Task::Binary ? 1 : read_classes(a, o.task, " when task = \"" + task + "\"");
+  read_common(a, extras, true, o);
   return o;
 }
 
-StatScoresOptions stat_scores_options(const Args& a) {
-  StatScoresOptions o = task_options(a);
-  o.threshold = a.get<double>("threshold");
-  o.top_k = a.get<int64_t>("top_k");
-  if (o.task == Task::Multiclass && o.top_k > o.num_classes)
-    a.fail("top_k", "expected at most num_classes (" + std::to_string(o.num_classes) + ")");
-  if (o.threshold < 0 || o.threshold > 1) a.fail("threshold", "expected a number in [0, 1]");
+StatScoresOptions stat_scores_options(const Args& a, unsigned extras) { return task_options(a, kStatScores | extras); }
+
+std::vector<Param> task_class_params(Task task, unsigned extras, const std::string& default_average) {
+  std::vector<Param> params;
+  if (task != Task::Binary) {
+    params.push_back(param::integer(classes_key(task), std::nullopt, classes_param(task).doc));
+    params.back().check = [task](const Value& v) {
+      return v.is_int() && v.as_int() >= (task == Task::Multiclass ? 2 : 1)
+                 ? ""
+                 : (task == Task::Multiclass ? "an integer >= 2" : "an integer >= 1");
+    };
+  }
+  const unsigned own = task_extras(task, extras);
+  auto tail = common_tail(own);
+  // torchmetrics' order: classes, threshold / top_k, average, multidim_average, ignore_index, ...
+  auto after_first_extra = tail.begin() + ((own & (kThreshold | kTopK)) ? 1 : 0);
+  if (task != Task::Binary) tail.insert(after_first_extra, average_param(default_average));
+  params.insert(params.end(), tail.begin(), tail.end());
+  return params;
+}
+
+StatScoresOptions task_class_options(Task task, const Args& a, unsigned extras) {
+  StatScoresOptions o;
+  o.task = task;
+  o.num_classes = task == Task::Binary ? 1 : read_classes(a, task, "");
+  read_common(a, task_extras(task, extras), task != Task::Binary, o);
   return o;
 }
 

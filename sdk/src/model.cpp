@@ -5,6 +5,17 @@
 namespace lighter {
 
 namespace {
+// A metric value as it is logged: a single value under its name; a vector (per-class values,
+// average="none") one value per class, named as torchmetrics' ClasswiseWrapper names them,
+// "<name>_<class index>". Other shapes are not logged (Lightning's self.log takes scalars only).
+std::vector<std::pair<std::string, torch::Tensor>> loggable(const std::string& name, const torch::Tensor& value) {
+  if (value.numel() == 1) return {{name, value}};
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  if (value.dim() != 1) return out;
+  for (int64_t i = 0; i < value.size(0); ++i) out.emplace_back(name + "_" + std::to_string(i), value[i]);
+  return out;
+}
+
 [[noreturn]] void not_implemented(const Model& model, const std::string& step, const std::string& use) {
   throw std::runtime_error(model.target() + " does not implement " + step + "(), which " + use +
                            " needs; override it in the model's class");
@@ -112,16 +123,18 @@ void LighterModule::log_step_outputs(const std::string& mode, const Dict& output
 void LighterModule::log_epoch_metrics(const std::string& mode) {
   Metric* m = metrics(mode);
   if (!m) return;
-  for (const auto& [name, value] : m->compute())
-    if (value.numel() == 1) log(mode + "/metrics/" + name + "/epoch", value, {false, true});
+  for (const auto& [metric, values] : m->compute())
+    for (const auto& [name, value] : loggable(metric, values))
+      log(mode + "/metrics/" + name + "/epoch", value, {false, true});
   m->reset();
 }
 
 void LighterModule::update_metrics(const std::string& mode, const torch::Tensor& preds, const torch::Tensor& target) {
   Metric* m = metrics(mode);
   if (!m) return;
-  for (const auto& [name, value] : m->forward(preds.detach(), target.detach()))
-    if (value.numel() == 1) log(mode + "/metrics/" + name + "/step", value, {true, false});
+  for (const auto& [metric, values] : m->forward(preds.detach(), target.detach()))
+    for (const auto& [name, value] : loggable(metric, values))
+      log(mode + "/metrics/" + name + "/step", value, {true, false});
 }
 
 // Optimizer hyper-parameters once per epoch, at its first batch (Lighter's _log_optimizer_stats).

@@ -56,14 +56,17 @@ void check_values(const torch::Tensor& actual, std::vector<double> expected) {
 }
 }  // namespace
 
-TEST_CASE("multiclass precision, recall and F1: macro (default), micro, weighted, none", "[plugin][torchmetrics]") {
-  CHECK(three("Precision", {}) == Approx((0.5 + 1.0 + 0.0) / 3));
+TEST_CASE("multiclass precision, recall and F1: macro, micro (default), weighted, none", "[plugin][torchmetrics]") {
+  // As torchmetrics' task wrappers (Precision(task="multiclass")): micro unless told.
+  CHECK(three("Precision", {}) == Approx(3.0 / 5));
+  CHECK(three("F1Score", {}) == Approx(3.0 / 5));
+  CHECK(three("Precision", {{"average", "macro"}}) == Approx((0.5 + 1.0 + 0.0) / 3));
   CHECK(three("Precision", {{"average", "micro"}}) == Approx(3.0 / 5));
   CHECK(three("Precision", {{"average", "weighted"}}) == Approx((1 * 0.5 + 3 * 1.0 + 1 * 0.0) / 5));
-  CHECK(three("Recall", {}) == Approx((1.0 + 2.0 / 3 + 0.0) / 3));
+  CHECK(three("Recall", {{"average", "macro"}}) == Approx((1.0 + 2.0 / 3 + 0.0) / 3));
   CHECK(three("Recall", {{"average", "micro"}}) == Approx(3.0 / 5));
   CHECK(three("Recall", {{"average", "weighted"}}) == Approx(3.0 / 5));
-  CHECK(three("F1Score", {}) == Approx((2.0 / 3 + 0.8 + 0.0) / 3));
+  CHECK(three("F1Score", {{"average", "macro"}}) == Approx((2.0 / 3 + 0.8 + 0.0) / 3));
   CHECK(three("F1Score", {{"average", "micro"}}) == Approx(3.0 / 5));
   CHECK(three("F1Score", {{"average", "weighted"}}) == Approx((2.0 / 3 + 3 * 0.8) / 5));
   auto target = labels({0, 1, 1, 2, 1});
@@ -72,15 +75,15 @@ TEST_CASE("multiclass precision, recall and F1: macro (default), micro, weighted
   check_values(evaluate("Recall", none, logits(), target), {1.0, 2.0 / 3, 0.0});
   check_values(evaluate("F1Score", none, logits(), target), {2.0 / 3, 0.8, 0.0});
   // Class indices give the same counts as scores.
-  CHECK(scalar(evaluate("F1Score", {{"task", "multiclass"}, {"num_classes", 3}}, labels({0, 1, 2, 0, 1}), target)) ==
-        Approx((2.0 / 3 + 0.8) / 3));
+  Value::Table macro = {{"task", "multiclass"}, {"num_classes", 3}, {"average", "macro"}};
+  CHECK(scalar(evaluate("F1Score", macro, labels({0, 1, 2, 0, 1}), target)) == Approx((2.0 / 3 + 0.8) / 3));
 }
 
 TEST_CASE("precision and recall with top_k count every class among the k best", "[plugin][torchmetrics]") {
   // Top-2 counts (tp, fp, fn): 0: (1, 2, 0); 1: (2, 2, 1); 2: (0, 3, 1).
   CHECK(three("Precision", {{"top_k", 2}, {"average", "micro"}}) == Approx(3.0 / 10));
   CHECK(three("Recall", {{"top_k", 2}, {"average", "micro"}}) == Approx(3.0 / 5));
-  CHECK(three("Precision", {{"top_k", 2}}) == Approx((1.0 / 3 + 0.5 + 0.0) / 3));
+  CHECK(three("Precision", {{"top_k", 2}, {"average", "macro"}}) == Approx((1.0 / 3 + 0.5 + 0.0) / 3));
   CHECK(three("Recall", {{"top_k", 3}, {"average", "micro"}}) == Approx(1.0));
 }
 
@@ -117,12 +120,12 @@ TEST_CASE("multilabel precision, recall and F1 per label, with ignore_index", "[
 
 TEST_CASE("multiclass ignore_index leaves samples out", "[plugin][torchmetrics]") {
   // Sample 2 ignored: counts 0: (1, 1, 0); 1: (2, 0, 0); 2: (0, 0, 1).
-  CHECK(three("Precision", {{"ignore_index", -1}}, labels({0, 1, -1, 2, 1})) == Approx(0.5));
+  CHECK(three("Precision", {{"ignore_index", -1}, {"average", "macro"}}, labels({0, 1, -1, 2, 1})) == Approx(0.5));
   CHECK(three("Recall", {{"ignore_index", -1}, {"average", "micro"}}, labels({0, 1, -1, 2, 1})) == Approx(3.0 / 4));
 }
 
 TEST_CASE("precision is exact over the epoch, not a mean of batches", "[plugin][torchmetrics]") {
-  Value::Table options = {{"task", "multiclass"}, {"num_classes", 3}};
+  Value::Table options = {{"task", "multiclass"}, {"num_classes", 3}, {"average", "macro"}};
   auto epoch = metric("Precision", options);
   // Batch 1: class 2 absent, macro 1. Batch 2: per class 0, 0, 1/3.
   CHECK(scalar(epoch->forward(labels({0, 1}), labels({0, 1})).at(0).second) == Approx(1.0));
@@ -133,7 +136,7 @@ TEST_CASE("precision is exact over the epoch, not a mean of batches", "[plugin][
   CHECK(value == Approx(scalar(all)));
   epoch->reset();
   CHECK(std::isnan(scalar(epoch->compute().at(0).second)));
-  options.emplace_back("average", "none");
+  options.back() = {"average", "none"};
   auto none = metric("Recall", options)->compute().at(0).second;
   CHECK(none.size(0) == 3);
   CHECK(none.isnan().all().item<bool>());
