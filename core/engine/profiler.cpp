@@ -45,7 +45,8 @@ std::string SimpleProfiler::report() const {
                        share);
   };
   const std::string header = row("Action", "Mean duration (s)", "Num calls", "Total time (s)", "Percentage %");
-  const std::string line = "\n" + std::string(header.size() - 1, '-');
+  std::string line(header.size(), '-');  // a newline, then dashes as wide as the header row
+  line.front() = '\n';
   out += line + header + line;
   out += row("Total", "-", std::to_string(calls), python_short_float(stage_seconds), "100 %") + line;
   for (const auto& [action, d] : rows)
