@@ -4,6 +4,7 @@
 
 #include "padding.hpp"
 #include "registrations.hpp"
+#include "transform_args.hpp"
 
 namespace lighter::torchvision {
 
@@ -55,44 +56,6 @@ class RandomCrop : public Transform {
   CropOptions o_;
 };
 
-std::vector<int64_t> ints(const Args& a, const std::string& key, const char* expected) {
-  Value v = a.get<Value>(key);
-  std::vector<int64_t> out;
-  if (v.is_int())
-    out.push_back(v.as_int());
-  else if (v.is_array())
-    for (const auto& e : v.as_array()) out.push_back(e.is_int() ? e.as_int() : -1);
-  for (int64_t x : out)
-    if (x < 0) a.fail(key, std::string("expected ") + expected + ", got " + v.repr());
-  return out;
-}
-
-// torchvision's padding: one int for every side, [left/right, top/bottom] or [left, top, right, bottom].
-Padding padding_of(const Args& a) {
-  if (!a.has("padding")) return {};
-  const char* expected = "an integer >= 0 or a list of 1, 2 or 4 of them";
-  auto p = ints(a, "padding", expected);
-  if (p.size() == 1) return {p[0], p[0], p[0], p[0]};
-  if (p.size() == 2) return {p[0], p[1], p[0], p[1]};
-  if (p.size() == 4) return {p[0], p[1], p[2], p[3]};
-  a.fail("padding", std::string("expected ") + expected + ", got " + a.get<Value>("padding").repr());
-}
-
-PaddingMode padding_mode_of(const Args& a) {
-  const auto mode = a.get<std::string>("padding_mode");
-  if (mode == "constant") return PaddingMode::Constant;
-  if (mode == "reflect") return PaddingMode::Reflect;
-  if (mode == "symmetric") return PaddingMode::Symmetric;
-  return PaddingMode::Edge;  // "edge", or "replicate" as torch.nn.functional.pad calls it
-}
-
-Param int_or_list(std::string name, std::optional<Value> default_value, std::string doc) {
-  Param p = param::any(std::move(name), std::move(default_value), std::move(doc));
-  p.type = Type::Int | Type::List;
-  if (p.default_value) p.type = p.type | Type::Null;
-  p.element_type = Type::Int;
-  return p;
-}
 }  // namespace
 
 void register_random_crop(Registrar& r) {
@@ -103,16 +66,12 @@ void register_random_crop(Registrar& r) {
                                 "padding of each side: int, [left/right, top/bottom] or [left, top, right, bottom]"),
                     boolean("pad_if_needed", false, "pad images smaller than size instead of failing"),
                     real("fill", 0.0, "value of constant padding"),
-                    choice("padding_mode", {"constant", "edge", "reflect", "symmetric", "replicate"}, "constant",
-                           "how padding is filled (replicate: the same as edge)")},
+                    padding_mode_param()},
                    [](const Args& a) {
                      CropOptions o;
-                     auto size = ints(a, "size", "an integer >= 1 or a list [h, w] of them");
-                     if (size.empty() || size.size() > 2 || size[0] < 1 || size.back() < 1)
-                       a.fail("size",
-                              "expected an integer >= 1 or a list [h, w] of them, got " + a.get<Value>("size").repr());
-                     o.height = size.front();
-                     o.width = size.back();
+                     const Size size = size_of(a);
+                     o.height = size.height;
+                     o.width = size.width;
                      o.padding = padding_of(a);
                      o.pad_if_needed = a.get<bool>("pad_if_needed");
                      o.fill = a.get<double>("fill");

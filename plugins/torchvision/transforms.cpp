@@ -3,6 +3,7 @@
 #include <lighter/sdk.hpp>
 
 #include "registrations.hpp"
+#include "transform_args.hpp"
 
 namespace lighter::torchvision {
 
@@ -33,7 +34,7 @@ class Compose : public Transform {
 };
 
 // (x - mean[c]) / std[c] per channel c of a float [..., C, H, W] image; one value applies to all.
-class Normalize : public Transform {
+class Normalize : public DeterministicTransform {  // per-channel constants: batches work alike
  public:
   Normalize(const std::vector<double>& mean, const std::vector<double>& std)
       : mean_(torch::tensor(mean, torch::kFloat).view({-1, 1, 1})),
@@ -52,28 +53,19 @@ class Normalize : public Transform {
                                     " values");
     return (sample - mean_.to(sample.scalar_type())) / std_.to(sample.scalar_type());
   }
-  bool random() const override { return false; }
-  // Elementwise with per-channel constants: a [B, C, H, W] batch gives the per-sample results.
-  torch::Tensor apply_batch(const torch::Tensor& batch, torch::Generator& generator) const override {
-    return apply(batch, generator);
-  }
 
  private:
   torch::Tensor mean_, std_;  // [C or 1, 1, 1]
 };
 
 // The datasets already yield ToTensor's float [C, H, W] in [0, 1]; kept so Python configs port.
-class ToTensor : public Transform {
+class ToTensor : public DeterministicTransform {
  public:
   torch::Tensor apply(const torch::Tensor& sample, torch::Generator&) const override {
     if (sample.scalar_type() == torch::kByte) return sample.to(torch::kFloat).div(255);
     if (sample.is_floating_point()) return sample;
     throw std::invalid_argument(std::string("ToTensor: expected uint8 or float, got ") +
                                 c10::toString(sample.scalar_type()));
-  }
-  bool random() const override { return false; }
-  torch::Tensor apply_batch(const torch::Tensor& batch, torch::Generator& generator) const override {
-    return apply(batch, generator);
   }
 };
 
