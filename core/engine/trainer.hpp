@@ -182,6 +182,7 @@ template <class Step>
 Dict PlTrainer::run_step(Model& model, const char* step, const Dict& batch, int64_t batch_idx, Step&& body) {
   // Lightning's precision plugin: the step (forward and loss) runs under autocast, backward does not.
   AutocastScope autocast(precision_, device_);
+  ProfileScope profile(profiler_.get(), profiler_ ? profile_action(model, step) : std::string());
   return call_plugin(model, step, [&] { return step_context(model, batch, batch_idx); }, std::forward<Step>(body));
 }
 

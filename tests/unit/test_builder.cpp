@@ -218,9 +218,9 @@ TEST_CASE("builder: collecting errors goes on past a failed component to its sib
       "[c]\n_target_ = \"test.Leaf\"\nsize = 3\n";
   const auto errors = collected_errors(text, {"a", "b", "c"});
   REQUIRE(errors.size() == 4);
-  CHECK(errors[0] == "error: run.toml:3:49: a::left::colour: unknown parameter of test.Leaf (its parameters: 'size', "
+  CHECK(errors[0] == "error: run.toml:3:55: a::left::colour: unknown parameter of test.Leaf (its parameters: 'size', "
                      "'rate', 'name', 'dims')");
-  CHECK_THAT(errors[1], Catch::StartsWith("error: run.toml:3:35: a::left::size: expected an integer, got string"));
+  CHECK_THAT(errors[1], Catch::StartsWith("error: run.toml:3:41: a::left::size: expected integer, got string"));
   CHECK_THAT(errors[2], Catch::StartsWith("error: run.toml:4:9: a::right: missing required parameter 'size'"));
   CHECK_THAT(errors[3], Catch::StartsWith("error: run.toml:6:12: b::_target_: unknown _target_ 'test.Nope'"));
 
