@@ -86,6 +86,12 @@ void Builder::report(const cfg::ConfigError& error) {
   if (!dynamic_cast<const ReportedConfigError*>(&error)) record(error);
 }
 
+void Builder::fatal(const cfg::ConfigError& error) {
+  if (!collecting_) throw error;
+  errors_.push_back(error);
+  throw cfg::ConfigErrors(errors_);  // a spent budget would fail everything after it
+}
+
 void Builder::record(const cfg::ConfigError& error) {
   const std::string line = error.what();
   for (const auto& known : errors_)
@@ -259,9 +265,9 @@ ObjectPtr Builder::build_metric_collection(const cfg::Node& metrics, const std::
 
 Value Builder::to_value(const cfg::Node& node, const std::string& path) {
   if (++values_made_ > cfg::kMaxCopiedValues)
-    throw cfg::ConfigError("references copy more than " + std::to_string(cfg::kMaxCopiedValues) +
+    fatal(cfg::ConfigError("references copy more than " + std::to_string(cfg::kMaxCopiedValues) +
                                " values in all (does a list refer to another that refers to it?)",
-                           path, node.loc, cfg::kFlattenHint);
+                           path, node.loc, cfg::kFlattenHint));
   const Resolved at = follow(node, path);
   const cfg::Node& n = *at.node;
   if (at.path != path) {

@@ -77,6 +77,8 @@ class Builder {
   ObjectPtr construct(const cfg::Node& table, const std::string& path, const ComponentEntry& entry);
   Value to_value(const cfg::Node& node, const std::string& path);
   void record(const cfg::ConfigError& error);
+  // An error after which building cannot go on (a spent budget): thrown with those recorded.
+  [[noreturn]] void fatal(const cfg::ConfigError& error);
   void enter(const std::string& path, const cfg::Location& where);
   void leave();
 
