@@ -60,7 +60,7 @@ std::string human_readable_count(int64_t number) {
   const int groups = std::min<int>(static_cast<int>(kLabels.size()), (digits + 2) / 3);
   const double scaled = static_cast<double>(number) * std::pow(10.0, -3.0 * (groups - 1));
   const int index = groups - 1;
-  if (index < 1 || scaled >= 100) return fmt::format("{:L} {}", static_cast<int64_t>(scaled), kLabels[index]);
+  if (index < 1 || scaled >= 100) return fmt::format("{} {}", static_cast<int64_t>(scaled), kLabels[index]);
   return fmt::format("{:.1f} {}", scaled, kLabels[index]);
 }
 

@@ -19,12 +19,6 @@ const PythonLayout* family_of(const GenericDict& group) {
   return nullptr;
 }
 
-std::string quoted(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& name : names) out += (out.empty() ? "'" : ", '") + name + "'";
-  return out;
-}
-
 // Python's state dicts do not name their optimizer: the param groups' keys tell.
 void check_family(const PythonLayout& layout, const c10::IValue& group, const std::string& where) {
   if (!group.isGenericDict()) throw std::runtime_error(where + ": expected a dict, got " + group.tagKind());
@@ -121,6 +115,12 @@ std::map<std::string, double> optimizer_stats(const PythonLayout& layout, const 
     out["lr" + suffix] = groups[g].options().get_lr();
     if (auto momentum = layout.momentum(groups[g].options())) out["momentum" + suffix] = *momentum;
   }
+  return out;
+}
+
+std::string quoted(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "'" : ", '") + name + "'";
   return out;
 }
 

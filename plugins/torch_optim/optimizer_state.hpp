@@ -51,6 +51,9 @@ void load_optimizer_state(const PythonLayout& layout, torch::optim::Optimizer& o
 // "lr" and "momentum" for one group; "lr/group1", "lr/group2", ... with several (Lighter's names).
 std::map<std::string, double> optimizer_stats(const PythonLayout& layout, const torch::optim::Optimizer& optimizer);
 
+// "'a', 'b'": names as messages list them.
+std::string quoted(const std::vector<std::string>& names);
+
 // A tensor snapshot that later in-place optimizer updates do not change.
 inline torch::Tensor snapshot(const torch::Tensor& t) { return t.detach().clone(); }
 

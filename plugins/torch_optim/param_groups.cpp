@@ -3,16 +3,9 @@
 #include <algorithm>
 #include <set>
 
+#include "optimizer_state.hpp"
+
 namespace lighter::torch_optim {
-namespace {
-
-std::string quoted(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& name : names) out += (out.empty() ? "'" : ", '") + name + "'";
-  return out;
-}
-
-}  // namespace
 
 GroupArgs::GroupArgs(const Args& optimizer, Value::Table options, const std::string& path)
     : Args(optimizer.target(), path), optimizer_(optimizer), options_(std::move(options)) {}
