@@ -3,7 +3,9 @@
 #include <lighter/sdk.hpp>
 
 #include <functional>
+#include <type_traits>
 
+#include "multi_tensor_adam.hpp"
 #include "optimizer_state.hpp"
 #include "param_groups.hpp"
 #include "registrations.hpp"
@@ -40,29 +42,47 @@ class OptimizerRecipe : public Optimizer {
 
 template <class Options>
 using OptionsOf = Options (*)(const Args&);
+using KernelsOf = Kernels (*)(const Args&);
+using Groups = std::vector<torch::optim::OptimizerParamGroup>;
+
+// `kernels` (one per group) reach the optimizers that take them (Adam, AdamW).
+template <class TorchOptimizer, class Options>
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(Groups groups, const Options& options,
+                                                        const std::vector<Kernels>& kernels) {
+  if constexpr (std::is_constructible_v<TorchOptimizer, Groups, const Options&, std::vector<Kernels>>)
+    return std::make_unique<TorchOptimizer>(std::move(groups), options, kernels);
+  else
+    return std::make_unique<TorchOptimizer>(std::move(groups), options);
+}
 
 // The optimizer's options, and one set per parameter group (each group's keys over the
-// optimizer's, checked by the same `options_of`).
+// optimizer's, checked by the same `options_of` and `kernels_of`).
 template <class TorchOptimizer, class Options>
 std::shared_ptr<Optimizer> recipe(const Args& a, std::string name, const PythonLayout& layout,
-                                  OptionsOf<Options> options_of, const std::vector<std::string>& keys) {
+                                  OptionsOf<Options> options_of, KernelsOf kernels_of,
+                                  const std::vector<std::string>& keys) {
   const Options options = options_of(a);
   std::vector<std::shared_ptr<torch::nn::Module>> modules;
   std::vector<Options> group_options;
+  std::vector<Kernels> kernels;
   for (const auto& group : group_sources(a, keys)) {
     modules.push_back(group.module);
     group_options.push_back(options_of(group.args));
+    if (kernels_of) kernels.push_back(kernels_of(group.args));
   }
-  Create create = [options](std::vector<torch::Tensor> params) {
-    return std::make_unique<TorchOptimizer>(std::move(params), options);
+  if (kernels_of && modules.empty()) kernels.push_back(kernels_of(a));
+  Create create = [options, kernels](std::vector<torch::Tensor> params) {
+    Groups groups;
+    groups.emplace_back(std::move(params));  // as libtorch's constructor taking the tensors does
+    return make_optimizer<TorchOptimizer>(std::move(groups), options, kernels);
   };
   if (!modules.empty())
-    create = [options, modules, group_options](std::vector<torch::Tensor> /*the groups say which*/) {
+    create = [options, modules, group_options, kernels](std::vector<torch::Tensor> /*the groups say which*/) {
       auto tensors = group_tensors(modules);
-      std::vector<torch::optim::OptimizerParamGroup> groups;
+      Groups groups;
       for (size_t i = 0; i < tensors.size(); ++i)
         groups.emplace_back(std::move(tensors[i]), std::make_unique<Options>(group_options[i]));
-      return std::make_unique<TorchOptimizer>(std::move(groups), options);
+      return make_optimizer<TorchOptimizer>(std::move(groups), options, kernels);
     };
   auto made = std::make_shared<OptimizerRecipe>(std::move(name), std::move(create), layout);
   if (modules.empty())
@@ -99,12 +119,26 @@ std::vector<Param> with_params(std::vector<Param> own) {
 template <class TorchOptimizer, class Options>
 void add_optimizer(Registrar& r, const std::string& target, const std::string& doc, const std::string& name,
                    const PythonLayout& (*layout)(), std::vector<Param> own,
-                   OptionsOf<Options> options_of) {
+                   OptionsOf<Options> options_of, KernelsOf kernels_of = nullptr) {
   std::vector<std::string> keys;
   for (const auto& p : own) keys.push_back(p.name);
   r.add<Optimizer>(target, doc, with_params(std::move(own)), [=](const Args& a) {
-    return recipe<TorchOptimizer, Options>(a, name, layout(), options_of, keys);
+    return recipe<TorchOptimizer, Options>(a, name, layout(), options_of, kernels_of, keys);
   });
+}
+
+Param unset_or_bool(std::string name, std::string doc) {
+  Param p = boolean(std::move(name), false, std::move(doc));
+  p.type = Type::Bool | Type::Null;
+  p.default_value = Value();
+  return p;
+}
+
+// torch.optim's implementation switches, as Python spells them.
+std::vector<Param> with_kernels(std::vector<Param> own) {
+  own.push_back(unset_or_bool("foreach", "one kernel per operation for all parameters of a group (null: on CUDA)"));
+  own.push_back(unset_or_bool("fused", "one kernel for the whole update (LibTorch 2.x builds; null: off)"));
+  return own;
 }
 
 Param betas() {
@@ -157,18 +191,19 @@ torch::optim::AdagradOptions adagrad_options(const Args& a) {
 }
 
 void register_adam_family(Registrar& r) {
-  add_optimizer<torch::optim::Adam>(r, "torch.optim.Adam", "Adam", "Adam", adam_layout,
-                                    {real("lr", 1e-3, "learning rate"), betas(),
-                                     real("eps", 1e-8, "added to the denominator for numerical stability"),
-                                     real("weight_decay", 0.0, "L2 penalty"),
-                                     boolean("amsgrad", false, "use the AMSGrad variant")},
-                                    adam_options);
-  add_optimizer<torch::optim::AdamW>(r, "torch.optim.AdamW", "Adam with decoupled weight decay", "AdamW", adamw_layout,
-                                     {real("lr", 1e-3, "learning rate"), betas(),
-                                      real("eps", 1e-8, "added to the denominator for numerical stability"),
-                                      real("weight_decay", 1e-2, "decoupled weight decay coefficient"),
-                                      boolean("amsgrad", false, "use the AMSGrad variant")},
-                                     adamw_options);
+  add_optimizer<MultiTensorAdam<torch::optim::Adam>>(
+      r, "torch.optim.Adam", "Adam", "Adam", adam_layout,
+      with_kernels({real("lr", 1e-3, "learning rate"), betas(),
+                    real("eps", 1e-8, "added to the denominator for numerical stability"),
+                    real("weight_decay", 0.0, "L2 penalty"), boolean("amsgrad", false, "use the AMSGrad variant")}),
+      adam_options, kernels_of);
+  add_optimizer<MultiTensorAdam<torch::optim::AdamW>>(
+      r, "torch.optim.AdamW", "Adam with decoupled weight decay", "AdamW", adamw_layout,
+      with_kernels({real("lr", 1e-3, "learning rate"), betas(),
+                    real("eps", 1e-8, "added to the denominator for numerical stability"),
+                    real("weight_decay", 1e-2, "decoupled weight decay coefficient"),
+                    boolean("amsgrad", false, "use the AMSGrad variant")}),
+      adamw_options, kernels_of);
 }
 
 void register_classic(Registrar& r) {

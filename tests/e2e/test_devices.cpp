@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "support/host_runner.hpp"
+#include <lighter/torch_compat.hpp>
 
 using lighter::Dict;
 using lighter::host::read_checkpoint;
@@ -137,6 +138,47 @@ TEST_CASE("a checkpoint's loss-scaler and CUDA RNG states are checked before a r
     c.set("lighter", lighter.to_ivalue());
   }, "cuda_rng_state");
   CHECK(count_entries(dir / "lighter_logs") == 1);  // refused before a run directory was made
+}
+
+TEST_CASE("Adam's foreach kernels train the loop's weights bit for bit on the CPU; fused needs LibTorch 2.x", "[devices][optimizer]") {
+  TempDir loop, foreach;
+  auto a = fit(loop, {"trainer::max_epochs=2"});
+  auto b = fit(foreach, {"trainer::max_epochs=2", "model::optimizer::foreach=true", "model::optimizer::weight_decay=0.01"});
+  INFO(a.err << "\n" << b.err);
+  REQUIRE(a.exit_code == 0);
+  REQUIRE(b.exit_code == 0);
+  CHECK(max_difference(weights_of(checkpoint_of(loop)), weights_of(checkpoint_of(foreach))) > 0);  // weight decay
+  TempDir same;
+  REQUIRE(fit(same, {"trainer::max_epochs=2", "model::optimizer::foreach=true"}).exit_code == 0);
+  CHECK(max_difference(weights_of(checkpoint_of(loop)), weights_of(checkpoint_of(same))) == 0);
+  if (!lighter::compat::kHasFusedAdam)
+    check_refused("model::optimizer::fused=true", "model::optimizer::fused", "LibTorch 2.x");
+  check_refused("model::optimizer::fused=1", "model::optimizer::fused", "expected");
+}
+
+TEST_CASE("CUDA: foreach (the default there) and fused Adam train what the loop trains", "[devices][cuda][optimizer]") {
+  if (!torch::cuda::is_available()) {
+    WARN("skipped: no CUDA");
+    return;
+  }
+  TempDir loop, foreach, fused;
+  const std::vector<std::string> gpu = {"trainer::max_epochs=2", "trainer::accelerator=\"gpu\"", "trainer::deterministic=true"};
+  auto with = [&](std::string extra) {
+    auto args = gpu;
+    args.push_back(std::move(extra));
+    return args;
+  };
+  REQUIRE(fit(loop, with("model::optimizer::foreach=false")).exit_code == 0);
+  REQUIRE(fit(foreach, with("model::optimizer::foreach=null")).exit_code == 0);
+  const double foreach_difference = max_difference(weights_of(checkpoint_of(loop)), weights_of(checkpoint_of(foreach)));
+  INFO("foreach vs loop " << foreach_difference);
+  CHECK(foreach_difference < 1e-3);  // rounding only: the steps move weights by ~0.1
+  if (lighter::compat::kHasFusedAdam) {
+    REQUIRE(fit(fused, with("model::optimizer::fused=true")).exit_code == 0);
+    const double fused_difference = max_difference(weights_of(checkpoint_of(loop)), weights_of(checkpoint_of(fused)));
+    INFO("fused vs loop " << fused_difference);
+    CHECK(fused_difference < 1e-3);
+  }
 }
 
 TEST_CASE("CUDA: a fit on the GPU with bf16-mixed writes a checkpoint the CPU loads and resumes", "[devices][cuda]") {

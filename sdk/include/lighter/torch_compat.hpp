@@ -6,6 +6,7 @@
 #include <ATen/autocast_mode.h>
 
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -69,6 +70,29 @@ inline c10::ScalarType autocast_dtype(c10::DeviceType device) {
   return at::autocast::get_autocast_dtype(device);
 #else
   return device == c10::DeviceType::CUDA ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+#endif
+}
+
+// Fused Adam / AdamW: one kernel updates every parameter of a group (torch.optim's fused=True).
+// 2.x has CPU and CUDA kernels for both; 1.13 only a CUDA Adam one, which Debian's CPU build cannot
+// run, so lighter offers fused kernels only when built against 2.x.
+inline constexpr bool kHasFusedAdam = TORCH_VERSION_MAJOR >= 2;
+
+inline void fused_adam_(bool decoupled_weight_decay, at::TensorList params, at::TensorList grads,
+                        at::TensorList exp_avgs, at::TensorList exp_avg_sqs, at::TensorList max_exp_avg_sqs,
+                        at::TensorList steps, double lr, double beta1, double beta2, double weight_decay, double eps,
+                        bool amsgrad) {
+#if TORCH_VERSION_MAJOR >= 2
+  if (decoupled_weight_decay)
+    at::_fused_adamw_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, lr, beta1, beta2, weight_decay,
+                      eps, amsgrad, /*maximize=*/false);
+  else
+    at::_fused_adam_(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, lr, beta1, beta2, weight_decay,
+                     eps, amsgrad, /*maximize=*/false);
+#else
+  (void)decoupled_weight_decay, (void)params, (void)grads, (void)exp_avgs, (void)exp_avg_sqs, (void)max_exp_avg_sqs,
+      (void)steps, (void)lr, (void)beta1, (void)beta2, (void)weight_decay, (void)eps, (void)amsgrad;
+  throw std::logic_error("fused Adam kernels need LibTorch 2.x (this lighter was built against " TORCH_VERSION ")");
 #endif
 }
 
