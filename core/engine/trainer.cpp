@@ -167,6 +167,7 @@ void PlTrainer::begin_stage(const std::string& stage, Model& model, DataModule& 
   if (profiler_) profiler_->start(stage);
   should_stop_ = false;
   lighter::internal::set_pad_shards(stage != "predict");
+  lighter::internal::set_current_device(device_);
   model_ = &model;
   // Unset: libtorch's own default (physical cores), as in PyTorch. More threads than that
   // spin-wait against OpenBLAS's pool and each other on small CPUs (tools/bench/README.md).

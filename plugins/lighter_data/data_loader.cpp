@@ -2,6 +2,7 @@
 
 #include <lighter/dist.hpp>
 #include <lighter/log.hpp>
+#include <lighter/runtime.hpp>
 
 #include <numeric>
 
@@ -74,6 +75,11 @@ void SeededDataLoader::start_epoch(int64_t epoch) {
   shard();
   // Ranks draw their random transforms apart (as DataLoader workers seeded by rank).
   if (dist::world_size() > 1) epoch_seed_ = derive_seed(epoch_seed_, 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(dist::global_rank()));
+  if (options_.on_device) {
+    if (!resident_ || resident_->device() != current_device())
+      resident_ = std::make_unique<DeviceResident>(*dataset_, current_device());
+    resident_->set_order(order_);
+  }
   if (options_.num_workers > 0 && num_batches() > 0) {
     if (!prefetcher_)
       prefetcher_ = std::make_unique<Prefetcher>([this](int64_t i) { return load(i); }, options_.num_workers,
@@ -96,6 +102,7 @@ std::optional<Dict> SeededDataLoader::next() {
 Dict SeededDataLoader::load(int64_t batch_index) const {
   const int64_t begin = batch_index * options_.batch_size;
   const int64_t end = std::min<int64_t>(begin + options_.batch_size, static_cast<int64_t>(order_.size()));
+  if (resident_) return resident_->batch(begin, end);
   std::vector<int64_t> indices(order_.begin() + begin, order_.begin() + end);
   // Each batch has its own generator so random transforms do not depend on which thread loads it.
   if (!dataset_->random()) return pinned(dataset_->get_batch(indices, unused_generator_));
@@ -121,7 +128,10 @@ void register_data_loader(Registrar& r) {
        boolean("persistent_workers", false, "keep the worker threads between epochs (only with num_workers > 0)"),
        boolean("drop_last", false, "drop the last batch when it is smaller than batch_size"), seed,
        boolean("pin_memory", false,
-               "batches in page-locked memory, so the copy to the GPU is asynchronous (no effect without CUDA)")},
+               "batches in page-locked memory, so the copy to the GPU is asynchronous (no effect without CUDA)"),
+       boolean("on_device", false,
+               "lighter: keep the whole dataset, computed once, on the device the stage runs on, so a batch is one "
+               "gather there (transforms must not be random; no workers)")},
       [](const Args& a) {
         SeededDataLoader::Options options;
         options.batch_size = a.get<int64_t>("batch_size");
@@ -143,9 +153,17 @@ void register_data_loader(Registrar& r) {
           a.fail("persistent_workers", "persistent_workers option needs num_workers > 0");
         options.drop_last = a.get<bool>("drop_last");
         options.pin_memory = a.get<bool>("pin_memory");
+        options.on_device = a.get<bool>("on_device");
+        auto dataset = a.component<Dataset>("dataset");
+        if (options.on_device && options.num_workers > 0)
+          a.fail("on_device", "gathers every batch on the device in the training thread, so it takes no workers: "
+                              "set num_workers = 0");
+        if (options.on_device && dataset && dataset->random())
+          a.fail("on_device", "the dataset draws random numbers (a random transform), but on_device computes its "
+                              "samples once: drop on_device or the random transform");
         auto seed = a.get_optional<int64_t>("seed");
         options.seed = seed ? static_cast<uint64_t>(*seed) : seed_from_default_generator();
-        return std::make_shared<SeededDataLoader>(a.component<Dataset>("dataset"), options);
+        return std::make_shared<SeededDataLoader>(std::move(dataset), options);
       });
 }
 

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "device_resident.hpp"
 #include "prefetcher.hpp"
 #include "seeding.hpp"
 
@@ -20,6 +21,7 @@ class SeededDataLoader : public DataLoader {
     bool drop_last = false;
     uint64_t seed = 0;  // the order of epoch E depends only on (seed, E)
     bool pin_memory = false;  // batches in page-locked memory (where CUDA is), for asynchronous copies
+    bool on_device = false;   // the dataset computed once and kept on the stage's device (no workers)
   };
   // With num_workers > 0 the dataset's get()/get_batch() run concurrently, so they must be
   // safe to call from several threads (the built-in datasets only read).
@@ -51,6 +53,7 @@ class SeededDataLoader : public DataLoader {
   // Handed to datasets that draw nothing (Dataset::random() false), from every worker thread.
   mutable torch::Generator unused_generator_ = seeded_generator(0);
   std::unique_ptr<Prefetcher> prefetcher_;
+  std::unique_ptr<DeviceResident> resident_;  // with on_device, made for the first epoch on a device
 };
 
 }  // namespace lighter::data

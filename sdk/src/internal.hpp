@@ -1,6 +1,7 @@
 #pragma once
 // Host-only entry points into the SDK library; not installed, not for plugins.
 #include "lighter/dist.hpp"
+#include "lighter/runtime.hpp"
 #include "lighter/writer.hpp"
 
 namespace lighter::internal {
@@ -22,4 +23,6 @@ class Collectives {
 void set_collectives(Collectives* collectives);
 // What dist::pad_shards() answers: false while a predict stage runs.
 void set_pad_shards(bool pad);
+// What current_device() answers: the trainer sets it as a stage begins.
+void set_current_device(torch::Device device);
 }  // namespace lighter::internal

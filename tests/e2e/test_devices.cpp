@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "support/host_runner.hpp"
 #include <lighter/torch_compat.hpp>
@@ -156,6 +158,30 @@ TEST_CASE("Adam's foreach kernels train the loop's weights bit for bit on the CP
   check_refused("model::optimizer::fused=1", "model::optimizer::fused", "expected");
 }
 
+TEST_CASE("on_device data loaders train the same weights bit for bit as loading every batch", "[devices][data]") {
+  TempDir loaded, resident;
+  auto a = fit(loaded, {"trainer::max_epochs=2"});
+  auto b = fit(resident, {"trainer::max_epochs=2", "data::train_dataloader::on_device=true",
+                          "data::val_dataloader::on_device=true"});
+  INFO(a.err << "\n" << b.err);
+  REQUIRE(a.exit_code == 0);
+  REQUIRE(b.exit_code == 0);
+  const Dict first = checkpoint_of(loaded), second = checkpoint_of(resident);
+  CHECK(max_difference(weights_of(first), weights_of(second)) == 0);
+  auto text_of = [](const fs::path& file) {
+    std::ifstream in(file);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string metrics = text_of(loaded / "lighter_logs/version_0/metrics.csv");
+  CHECK_THAT(metrics, Contains("val/loss/epoch"));
+  CHECK(text_of(resident / "lighter_logs/version_0/metrics.csv") == metrics);  // train and val losses alike
+  TempDir refused;
+  auto run = fit(refused, {"data::train_dataloader::on_device=true", "data::train_dataloader::num_workers=2"});
+  INFO(run.err);
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.err, Contains("data::train_dataloader::on_device") && Contains("num_workers = 0"));
+}
+
 TEST_CASE("CUDA: foreach (the default there) and fused Adam train what the loop trains", "[devices][cuda][optimizer]") {
   if (!torch::cuda::is_available()) {
     WARN("skipped: no CUDA");
@@ -169,6 +195,9 @@ TEST_CASE("CUDA: foreach (the default there) and fused Adam train what the loop 
     return args;
   };
   REQUIRE(fit(loop, with("model::optimizer::foreach=false")).exit_code == 0);
+  TempDir resident;  // the data kept on the GPU: the same batches, so the same weights up to rounding
+  REQUIRE(fit(resident, with("data::train_dataloader::on_device=true")).exit_code == 0);
+  CHECK(max_difference(weights_of(checkpoint_of(loop)), weights_of(checkpoint_of(resident))) < 1e-3);
   REQUIRE(fit(foreach, with("model::optimizer::foreach=null")).exit_code == 0);
   const double foreach_difference = max_difference(weights_of(checkpoint_of(loop)), weights_of(checkpoint_of(foreach)));
   INFO("foreach vs loop " << foreach_difference);

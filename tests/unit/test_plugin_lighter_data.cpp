@@ -12,16 +12,19 @@
 #include <numeric>
 #include <thread>
 
-#include "internal.hpp"
+#include "support/data_loaders.hpp"
 
 using lighter::DataLoader;
 using lighter::Dataset;
 using lighter::Dict;
 using lighter::ParamError;
 using lighter::Value;
+using lighter::test::epoch;
+using lighter::test::loader;
+using lighter::test::PretendRanks;
 
 namespace {
-const lighter::test::PluginHarness& data() { return lighter::test::plugin(LIGHTER_PLUGIN_LIGHTER_DATA); }
+const lighter::test::PluginHarness& data() { return lighter::test::data_plugin(); }
 
 std::shared_ptr<Dataset> synthetic(Value::Table values) { return data().make<Dataset>("lighter.datasets.Synthetic", values); }
 
@@ -41,17 +44,6 @@ class IndexDataset : public Dataset {
  private:
   int64_t n_, throw_at_;
 };
-
-std::shared_ptr<DataLoader> loader(std::shared_ptr<Dataset> dataset, Value::Table values) {
-  return data().make<DataLoader>("torch.utils.data.DataLoader", std::move(values), {{"dataset", dataset}});
-}
-
-std::vector<Dict> epoch(DataLoader& loader, int64_t e) {
-  loader.start_epoch(e);
-  std::vector<Dict> batches;
-  while (auto batch = loader.next()) batches.push_back(*batch);
-  return batches;
-}
 
 std::vector<int64_t> ids_of(const std::vector<Dict>& batches) {
   std::vector<int64_t> ids;
@@ -327,23 +319,6 @@ TEST_CASE("LighterDataModule hands out its dataloaders", "[plugin][lighter_data]
 
 namespace {
 // A rank of a pretend multi-process run: the loader only asks which rank it is.
-class PretendRanks : public lighter::internal::Collectives {
- public:
-  PretendRanks(int64_t rank, int64_t world) : rank_(rank), world_(world) { lighter::internal::set_collectives(this); }
-  ~PretendRanks() override {
-    lighter::internal::set_collectives(nullptr);
-    lighter::internal::set_pad_shards(true);
-  }
-  int64_t rank() const override { return rank_; }
-  int64_t size() const override { return world_; }
-  void all_reduce(torch::Tensor&, lighter::dist::ReduceOp) override {}
-  torch::Tensor all_gather_cat(const torch::Tensor& tensor) override { return tensor; }
-  void barrier() override {}
-
- private:
-  int64_t rank_, world_;
-};
-
 std::vector<int64_t> shard_ids(int64_t rank, int64_t world, Value::Table options, int64_t epoch_index, bool pad = true) {
   PretendRanks ranks(rank, world);
   lighter::internal::set_pad_shards(pad);

@@ -15,6 +15,7 @@
 #include "lighter/params.hpp"
 #include "lighter/plugin.hpp"
 #include "lighter/python_float.hpp"
+#include "lighter/runtime.hpp"
 #include "lighter/suggest.hpp"
 #include "lighter/trainer.hpp"
 #include "lighter/value.hpp"

@@ -5,7 +5,7 @@
 #include <torch/version.h>
 
 #define LIGHTER_SDK_ABI_MAJOR 2
-#define LIGHTER_SDK_ABI_MINOR 3
+#define LIGHTER_SDK_ABI_MINOR 4
 #define LIGHTER_VERSION_STRING "0.1.0"
 
 #define LIGHTER_STRINGIFY_(x) #x
