@@ -77,7 +77,7 @@ void SeededDataLoader::start_epoch(int64_t epoch) {
   if (dist::world_size() > 1) epoch_seed_ = derive_seed(epoch_seed_, 0x9e3779b97f4a7c15ULL + static_cast<uint64_t>(dist::global_rank()));
   if (options_.on_device) {
     if (!resident_ || resident_->device() != current_device())
-      resident_ = std::make_unique<DeviceResident>(*dataset_, current_device());
+      resident_ = std::make_unique<DeviceResident>(*dataset_, current_device(), unused_generator_);
     resident_->set_order(order_);
   }
   if (options_.num_workers > 0 && num_batches() > 0) {

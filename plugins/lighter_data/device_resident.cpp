@@ -4,7 +4,6 @@
 #include <numeric>
 #include <stdexcept>
 
-#include "seeding.hpp"
 
 namespace lighter::data {
 
@@ -14,9 +13,9 @@ namespace {
 constexpr int64_t kChunk = 512;
 }  // namespace
 
-DeviceResident::DeviceResident(const Dataset& dataset, torch::Device device) : device_(device) {
+DeviceResident::DeviceResident(const Dataset& dataset, torch::Device device, torch::Generator& unused)
+    : device_(device) {
   const int64_t n = dataset.size();
-  torch::Generator unused = seeded_generator(0);  // the dataset draws nothing (checked at config time)
   for (int64_t begin = 0; begin < n; begin += kChunk) {
     const int64_t rows = std::min(kChunk, n - begin);
     std::vector<int64_t> indices(static_cast<size_t>(rows));

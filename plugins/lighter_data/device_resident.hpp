@@ -13,8 +13,9 @@ namespace lighter::data {
 class DeviceResident {
  public:
   // Every sample of `dataset` through its own get_batch (deterministic transforms applied once),
-  // in chunks, onto `device`. Every value of a batch must be a tensor with a row per sample.
-  DeviceResident(const Dataset& dataset, torch::Device device);
+  // in chunks, onto `device`; `unused` is handed to get_batch (the dataset draws nothing). Every
+  // value of a batch must be a tensor with a row per sample.
+  DeviceResident(const Dataset& dataset, torch::Device device, torch::Generator& unused);
   torch::Device device() const { return device_; }
   // The epoch's visiting order (this rank's share), copied to the device once per epoch.
   void set_order(const std::vector<int64_t>& order);

@@ -133,8 +133,9 @@ void MultiTensorAdam<Base>::fused_step(Lists& l, const Options& o) {
 template <class Base>
 torch::Tensor MultiTensorAdam<Base>::step(torch::optim::Optimizer::LossClosure closure) {
   auto& groups = this->param_groups();
-  auto kernels_for = [&](size_t g) {
-    const Kernels k = kernels_[std::min(g, kernels_.size() - 1)];
+  auto configured = [&](size_t g) { return kernels_[std::min(g, kernels_.size() - 1)]; };
+  auto kernels_for = [&](size_t g) {  // Auto resolved by where the gradients are
+    const Kernels k = configured(g);
     if (k != Kernels::Auto) return k;
     for (const auto& p : groups[g].params())
       if (p.grad().defined()) return p.is_cuda() ? Kernels::Foreach : Kernels::ForLoop;
@@ -154,7 +155,7 @@ torch::Tensor MultiTensorAdam<Base>::step(torch::optim::Optimizer::LossClosure c
     const auto& options = static_cast<const Options&>(groups[g].options());
     Lists lists = collect(groups[g], options.amsgrad());
     if (lists.params.empty()) continue;
-    if (kernels_for(g) == Kernels::Fused)
+    if (configured(g) == Kernels::Fused)  // Auto never resolves to Fused
       fused_step(lists, options);
     else  // libtorch's loop steps every group, so a for-loop group among others gets the foreach
       foreach_step(lists, options);  // arithmetic: the same values on CPU, rounding aside on CUDA
